@@ -1,0 +1,208 @@
+"""A CSV file held in memory so that it can be written back byte for byte.
+
+:class:`CsvDocument` keeps the original bytes, the byte span of every record and the
+decoded cell text. :meth:`CsvDocument.render` produces the new file from a set of
+changes: unedited records are copied from the original bytes, edited records keep the
+raw bytes of their unedited fields and get the file's own quoting, line ending and
+encoding for the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from datami_py.csvfile.dialect import Dialect, sniff_delimiter, sniff_line_terminator
+from datami_py.csvfile.encoding import Encoding, detect_encoding, normalize_encoding_name
+from datami_py.csvfile.parser import parse_records, split_raw_record
+from datami_py.errors import DatamiError, Location
+from datami_py.i18n import message
+
+UNENCODABLE = message(
+    "csv.unencodable",
+    "The character «{character}» cannot be written in this file's encoding ({encoding}). "
+    "Remove it, or convert the file to UTF-8 when saving.",
+)
+DELIMITER_INVALID = message(
+    "csv.delimiter-invalid",
+    "The delimiter {delimiter!r} is not supported: use a single character such as , ; or a tab.",
+)
+EMPTY_FILE = message("csv.empty", "The file is empty: it has no header line.")
+
+# A record's fields after an edit: new text for edited fields, None to keep the raw bytes.
+RecordChange = Mapping[int, str]
+
+
+@dataclass
+class CsvChanges:
+    """Edits to apply when rendering: changed cells, deleted records, appended rows.
+
+    Keys of ``cells`` and members of ``deleted`` are data record indexes (0 for the first
+    record after the header). ``header`` replaces the header row when columns change.
+    """
+
+    cells: dict[int, dict[int, str]] = field(default_factory=dict)
+    deleted: set[int] = field(default_factory=set)
+    added: list[list[str]] = field(default_factory=list)
+    header: list[str] | None = None
+
+
+@dataclass
+class CsvDocument:
+    """The parsed content and the exact bytes of one CSV file."""
+
+    data: bytes
+    encoding: Encoding
+    dialect: Dialect
+    header: list[str]
+    rows: list[list[str]]
+    starts: Sequence[int]
+    path: Path | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        data: bytes,
+        *,
+        encoding: str | None = None,
+        delimiter: str | None = None,
+        path: Path | None = None,
+        name: str | None = None,
+    ) -> CsvDocument:
+        """Parse ``data``; ``encoding`` and ``delimiter`` are what the package declares, if anything.
+
+        Raises:
+            DatamiError: for an undecodable file, a bad delimiter or broken quoting, naming
+                ``name`` (or the file name) and the row.
+        """
+        file_name = name or (path.name if path else None)
+        detected = detect_encoding(data, encoding, file=file_name)
+        body_start = len(detected.bom)
+        if body_start == len(data):
+            raise DatamiError(EMPTY_FILE, Location(file=file_name))
+
+        chosen_delimiter = delimiter if delimiter is not None else sniff_delimiter(data[body_start : body_start + 65536])
+        if len(chosen_delimiter) != 1 or chosen_delimiter in '"\r\n':
+            raise DatamiError(DELIMITER_INVALID, Location(file=file_name), delimiter=chosen_delimiter)
+
+        records = parse_records(data, chosen_delimiter, body_start, file=file_name)
+        decoded = [[value.decode(detected.name) for value in fields] for fields in records.rows]
+
+        sample = records.all_quoted[: 50]
+        dialect = Dialect(
+            delimiter=chosen_delimiter,
+            line_terminator=sniff_line_terminator(data[body_start:]),
+            quote_all=bool(sample) and all(sample),
+            final_newline=data.endswith((b"\n", b"\r")),
+        )
+        return cls(
+            data=data,
+            encoding=detected,
+            dialect=dialect,
+            header=decoded[0],
+            rows=decoded[1:],
+            starts=records.starts,
+            path=path,
+        )
+
+    @classmethod
+    def read(cls, path: Path, *, encoding: str | None = None, delimiter: str | None = None, name: str | None = None) -> CsvDocument:
+        """Read and parse the file at ``path`` (see :meth:`parse`)."""
+        return cls.parse(path.read_bytes(), encoding=encoding, delimiter=delimiter, path=path, name=name)
+
+    # Writing
+
+    def record_bytes(self, record: int) -> bytes:
+        """Return the original bytes of ``record`` (0 = header), line terminator included."""
+        return self.data[self.starts[record] : self.starts[record + 1]]
+
+    def quote(self, text: str) -> str:
+        """Return ``text`` as a field in this file's quoting style."""
+        special = self.dialect.delimiter in text or any(character in text for character in '"\r\n')
+        if self.dialect.quote_all or special:
+            return '"' + text.replace('"', '""') + '"'
+        return text
+
+    def encode(self, text: str, *, record: int | None, column: int | None) -> bytes:
+        """Encode ``text`` in the file's encoding.
+
+        Raises:
+            DatamiError: ``csv.unencodable`` naming the row, the field and the character.
+        """
+        try:
+            return text.encode(self.encoding.name)
+        except UnicodeEncodeError as error:
+            field_name = self.header[column] if column is not None and column < len(self.header) else None
+            location = Location(file=self.path.name if self.path else None, row=record, field=field_name)
+            raise DatamiError(
+                UNENCODABLE,
+                location,
+                character=error.object[error.start : error.end],
+                encoding=self.encoding.name,
+            ) from None
+
+    def _render_record(self, record: int, changes: RecordChange, row_number: int) -> bytes:
+        raw_fields, terminator = split_raw_record(self.record_bytes(record), self.dialect.delimiter)
+        width = max(len(raw_fields), max(changes) + 1 if changes else 0)
+        raw_fields += [b""] * (width - len(raw_fields))
+
+        for column, text in changes.items():
+            raw_fields[column] = self.encode(self.quote(text), record=row_number, column=column)
+
+        return self.dialect.delimiter.encode("ascii").join(raw_fields) + terminator
+
+    def _render_new_row(self, values: Sequence[str], row_number: int) -> bytes:
+        fields = [self.encode(self.quote(value), record=row_number, column=column) for column, value in enumerate(values)]
+        return self.dialect.delimiter.encode("ascii").join(fields)
+
+    def render(self, changes: CsvChanges | None = None) -> bytes:
+        """Return the file's bytes with ``changes`` applied; unchanged parts keep their bytes.
+
+        The file keeps its encoding, byte-order mark, delimiter, quoting style, line
+        endings and whether it ends with a line terminator.
+
+        Raises:
+            DatamiError: ``csv.unencodable`` when a new value cannot be written in the
+                file's encoding; nothing is written in that case.
+        """
+        changes = changes or CsvChanges()
+        terminator = self.dialect.line_terminator.encode("ascii")
+
+        if changes.header is None:
+            records = [self.record_bytes(0)]
+        else:
+            records = [self._render_record(0, dict(enumerate(changes.header)), 0)]
+
+        for index in range(len(self.rows)):
+            if index in changes.deleted:
+                continue
+            record_changes = changes.cells.get(index)
+            if record_changes:
+                records.append(self._render_record(index + 1, record_changes, index + 1))
+            else:
+                records.append(self.record_bytes(index + 1))
+
+        for offset, values in enumerate(changes.added):
+            records.append(self._render_new_row(values, len(self.rows) + offset + 1) + terminator)
+
+        return self.encoding.bom + _join_records(records, terminator, self.dialect.final_newline)
+
+
+def _join_records(records: list[bytes], terminator: bytes, final_newline: bool) -> bytes:
+    """Join records so that each but the last ends with a line terminator, and the last
+    ends with one exactly when the original file's last record did.
+
+    Only a record that used to be last can lack its terminator (rows were appended after
+    it), and only the new last record can have one it should not (rows after it were
+    deleted from a file without a final newline).
+    """
+    fixed = [record if record.endswith((b"\n", b"\r")) else record + terminator for record in records[:-1]]
+
+    last = records[-1]
+    ends_with_newline = last.endswith((b"\n", b"\r"))
+    if final_newline and not ends_with_newline:
+        last += terminator
+    elif not final_newline and ends_with_newline:
+        last = last.rstrip(b"\r\n")
+    return b"".join(fixed) + last
