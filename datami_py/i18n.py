@@ -14,6 +14,7 @@ import functools
 import locale
 import os
 from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 LANGUAGES = ("fr", "en")
@@ -23,6 +24,14 @@ _LOCALE_DIR = Path(__file__).parent / "locale"
 
 # Code -> English template. Filled at import time by :func:`message` calls in each module.
 MESSAGES: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A message used as a parameter of another message, worded in the same language."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 def message(code: str, template: str) -> str:
@@ -93,4 +102,8 @@ def render(code: str, language: str, **params: Any) -> str:
         details = ", ".join(f"{name}={value!r}" for name, value in sorted(params.items()))
         return f"{code} ({details})" if details else code
 
-    return gettext(template, language).format(**params)
+    worded = {
+        name: render(value.code, language, **value.params) if isinstance(value, Phrase) else value
+        for name, value in params.items()
+    }
+    return gettext(template, language).format(**worded)

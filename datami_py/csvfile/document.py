@@ -21,7 +21,7 @@ from datami_py.i18n import message
 
 UNENCODABLE = message(
     "csv.unencodable",
-    "The character «{character}» cannot be written in this file's encoding ({encoding}). "
+    "The character “{character}” cannot be written in this file's encoding ({encoding}). "
     "Remove it, or convert the file to UTF-8 when saving.",
 )
 DELIMITER_INVALID = message(

@@ -1,0 +1,1 @@
+"""Table Schema: field types, constraints and the binding of CSV headers to fields."""
