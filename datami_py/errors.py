@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from datami_py.i18n import message, render
+from datami_py.i18n import Phrase, message, render
 
 Severity = Literal["error", "warning"]
 
@@ -66,7 +66,10 @@ class Finding:
     def to_dict(self, language: str = "en") -> dict[str, Any]:
         """Return the finding as JSON-ready data, with its message worded in ``language``."""
         data = {"code": self.code, "severity": self.severity, **asdict(self.location)}
-        data["params"] = dict(self.params)
+        data["params"] = {
+            name: render(value.code, language, **value.params) if isinstance(value, Phrase) else value
+            for name, value in self.params.items()
+        }
         data["message"] = describe(self, language)
         return data
 

@@ -33,7 +33,6 @@ FILE_CHANGED_ON_DISK = message(
     "The file changed on disk since it was opened, so saving would overwrite someone else's change. "
     "Your edits are kept: reopen the package to merge them.",
 )
-VALUE_INVALID = message("session.value-invalid", "The value was not saved because it is invalid.")
 
 
 @dataclass

@@ -26,7 +26,7 @@ UNENCODABLE = message(
 )
 DELIMITER_INVALID = message(
     "csv.delimiter-invalid",
-    "The delimiter {delimiter!r} is not supported: use a single character such as , ; or a tab.",
+    "The delimiter “{delimiter}” is not supported: use a single character such as , ; or a tab.",
 )
 EMPTY_FILE = message("csv.empty", "The file is empty: it has no header line.")
 

@@ -35,7 +35,7 @@ from typing import Any
 from frictionless import Detector
 
 from datami_py.errors import DatamiError, Finding, Location
-from datami_py.i18n import message
+from datami_py.i18n import Phrase, message
 
 # Failures: the import stops.
 CONFIG_NOT_A_LIST = message(
@@ -710,9 +710,9 @@ def _field_type(
     forced = None
     kind = None
     if _is_code_column(name, values):
-        forced, kind = "string", KIND_CODES
+        forced, kind = "string", Phrase(KIND_CODES)
     elif _is_coordinate_column(name, subtype):
-        forced, kind = "number", KIND_COORDINATES
+        forced, kind = "number", Phrase(KIND_COORDINATES)
 
     if sources.declared is None:
         location = Location(file=csv_file, field=name)
@@ -973,8 +973,7 @@ def _add_categories(
                 TYPE_REPLACED,
                 Location(file=files["schema"], field=field["name"]),
                 declared=field["type"],
-                kind=KIND_TAGS,
-                separator=separator,
+                kind=Phrase(KIND_TAGS, {"separator": separator}),
                 type="list",
             )
         field["type"] = "list"
@@ -1687,12 +1686,22 @@ def _resource_name(schema_display: str | None, csv_path: Path) -> str:
     return _slug(csv_path.stem)
 
 
-def _check_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+def _check_metadata(metadata: Any, display: str | None = None) -> dict[str, Any]:
     if metadata is None:
         return {}
     if not isinstance(metadata, Mapping) or "resources" in metadata:
-        raise DatamiError(METADATA_INVALID, Location())
+        raise DatamiError(METADATA_INVALID, Location(file=display))
     return dict(metadata)
+
+
+def load_metadata(path: Path) -> dict[str, Any]:
+    """Read a JSON file of package properties for the ``metadata`` argument of :func:`import_datami`.
+
+    Raises:
+        DatamiError: when the file is missing, unreadable, not JSON, not an object, or
+            contains ``resources``.
+    """
+    return _check_metadata(_load_json(Path(path), str(path)), str(path))
 
 
 def import_datami(

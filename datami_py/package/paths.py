@@ -18,7 +18,7 @@ from datami_py.i18n import Phrase, message
 
 UNSAFE_PATH = message(
     "package.unsafe-path",
-    "The path {path!r} of resource “{resource}” is not safe: {reason}. "
+    "The path “{path}” of resource “{resource}” is not safe: {reason}. "
     "Data paths must be relative paths inside the package folder, written with /, such as data/file.csv.",
 )
 REASON_ABSOLUTE = message("package.unsafe-path.absolute", "it is an absolute path")

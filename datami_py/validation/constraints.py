@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from datami_py.i18n import message
+from datami_py.i18n import Phrase, message
 from datami_py.schema.types import CellTypeError, parse_cell
 
 TYPE_ERROR = message(
@@ -39,6 +39,29 @@ HELP_INTEGER = message("value.type.integer-help", "Write a whole number such as 
 HELP_BOOLEAN = message("value.type.boolean-help", "Write one of: {choices}.")
 HELP_DATE = message("value.type.date-help", "Write a date as YYYY-MM-DD, for example 2024-03-31.")
 HELP_OTHER = message("value.type.other-help", "Check the value against the field description.")
+
+# Type names as users read them in messages.
+TYPE_NAMES = {
+    name: message(f"type.{name}", text)
+    for name, text in {
+        "number": "number",
+        "integer": "whole number",
+        "boolean": "yes/no value",
+        "date": "date",
+        "datetime": "date and time",
+        "time": "time",
+        "year": "year",
+        "yearmonth": "year and month",
+        "duration": "duration",
+        "geopoint": "geographic point",
+        "object": "JSON object",
+        "array": "JSON array",
+        "geojson": "GeoJSON object",
+        "list": "list",
+        "string": "text",
+        "any": "value",
+    }.items()
+}
 
 # Codes used as parameters to say which rule a value breaks, for frictionless comparisons.
 FRICTIONLESS_TYPES = {
@@ -85,8 +108,6 @@ _FORMATS: dict[str, tuple[Callable[[str], bool], str]] = {
 
 
 def _type_params(descriptor: dict[str, Any], text: str) -> dict[str, Any]:
-    from datami_py.i18n import Phrase
-
     field_type = descriptor.get("type", "string")
     form = descriptor.get("format")
     if field_type == "number":
@@ -101,7 +122,8 @@ def _type_params(descriptor: dict[str, Any], text: str) -> dict[str, Any]:
     else:
         type_help = Phrase(HELP_OTHER)
     format_hint = f" ({form})" if form and form != "default" else ""
-    return {"value": text, "type": field_type, "format_hint": format_hint, "type_help": type_help}
+    type_name = Phrase(TYPE_NAMES[field_type]) if field_type in TYPE_NAMES else field_type
+    return {"value": text, "type": type_name, "format_hint": format_hint, "type_help": type_help}
 
 
 @dataclass
