@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
 import json
 import re
 import unicodedata
@@ -495,9 +496,11 @@ def _load_json(path: Path, display: str) -> Any:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise DatamiError(FILE_NOT_FOUND, location, path=display) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise DatamiError(FILE_UNREADABLE, location, path=display, reason=str(error)) from None
+        raise DatamiError(FILE_NOT_FOUND, Location(), path=display) from None
+    except OSError as error:
+        raise DatamiError(FILE_UNREADABLE, Location(), path=display, reason=error.strerror) from None
+    except UnicodeDecodeError as error:
+        raise DatamiError(FILE_UNREADABLE, Location(), path=display, reason=str(error)) from None
 
     try:
         return json.loads(text)
@@ -588,16 +591,17 @@ def _read_table(path: Path, display: str, delimiter: str, quote_char: str) -> _T
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise DatamiError(FILE_NOT_FOUND, location, path=display) from None
+        raise DatamiError(FILE_NOT_FOUND, Location(), path=display) from None
     except OSError as error:
-        raise DatamiError(FILE_UNREADABLE, location, path=display, reason=error.strerror) from None
+        raise DatamiError(FILE_UNREADABLE, Location(), path=display, reason=error.strerror) from None
 
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise DatamiError(CSV_NOT_UTF8, location, position=error.start) from None
 
-    rows = list(csv.reader(text.splitlines(keepends=True), delimiter=delimiter, quotechar=quote_char))
+    # newline="" keeps line breaks inside quoted cells, as the csv module requires.
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quote_char))
     if not rows:
         raise DatamiError(CSV_NO_HEADER, location)
 
