@@ -1,0 +1,182 @@
+"""The datami command: exit statuses, exact messages and files left untouched on refusal."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from datami_py.cli import cli
+from tests.helpers import copy_case, git, init_repository
+
+DATAMI = [sys.executable, "-c", "from datami_py.cli import main; main()"]
+
+
+def run(*arguments: str) -> object:
+    return CliRunner().invoke(cli, list(arguments), catch_exceptions=False)
+
+
+@pytest.fixture
+def b10(tmp_path) -> Path:
+    folder = copy_case("B10", tmp_path)
+    init_repository(folder)
+    return folder
+
+
+def test_edit_writes_one_line(b10):
+    result = run("edit", str(b10), "--row", "37261", "--set", "nom=Tours Centre", "--lang", "en")
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "Saved communes.csv: 1 cell(s) changed.\n"
+    assert git(b10, "diff", "--numstat") == "1\t1\tcommunes.csv\n"
+
+
+def test_edit_duplicate_key_refused(b10):
+    before = (b10 / "communes.csv").read_bytes()
+
+    result = run("edit", str(b10), "--row", "37261", "--set", "code_insee=41018", "--lang", "en")
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        'Error: communes.csv, row 2 (key "37261"), field "code_insee": '
+        "This row has the same key as row 4. Each row needs its own key: change one of them.\n"
+    )
+    assert (b10 / "communes.csv").read_bytes() == before
+
+
+def test_edit_unknown_key_in_french(b10):
+    result = run("--lang", "fr", "edit", str(b10), "--row", "99999", "--set", "nom=X")
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Erreur\u00a0: communes.csv\u00a0: Aucune ligne n’a la clé « 99999 ». "
+        "Lancez « datami show » pour lister les clés, et recopiez la clé exactement.\n"
+    )
+
+
+def test_edit_unknown_field(b10):
+    result = run("edit", str(b10), "--row", "37261", "--set", "population=3", "--lang", "en")
+
+    assert result.exit_code == 1
+    assert "There is no field “population”. Fields of this table: code_insee, nom, departement." in result.stderr
+
+
+def test_invalid_number_refused(tmp_path):
+    folder = copy_case("B04", tmp_path)
+    before = (folder / "mesures.csv").read_bytes()
+
+    result = run("edit", str(folder), "--row-number", "1", "--set", "temperature=douze", "--lang", "fr")
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Erreur\u00a0: mesures.csv, ligne 1, champ « temperature »\u00a0: « douze » n’est pas un(e) nombre valide. "
+        "Écrivez un nombre comme 12,5, sans unité ni espace.\n"
+    )
+    assert (folder / "mesures.csv").read_bytes() == before
+
+
+def test_add_and_delete_rows(b10):
+    added = run("add", str(b10), "--set", "code_insee=28085", "--set", "nom=Chartres", "--set", "departement=28", "--lang", "en")
+    assert added.exit_code == 0, added.output
+    assert added.output == "Added row 5 to communes.csv.\n"
+
+    deleted = run("delete", str(b10), "--row", "28085", "--lang", "en")
+    assert deleted.exit_code == 0, deleted.output
+    assert git(b10, "status", "--porcelain") == ""
+
+
+def test_diff_lists_cell_changes(b10):
+    run("edit", str(b10), "--row", "37261", "--set", "nom=Tours Centre")
+
+    result = run("diff", str(b10), "--json")
+
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["communes"]["cells"] == [{"key": "37261", "row": 2, "field": "nom", "old": "Tours", "new": "Tours Centre"}]
+    assert data["communes"]["added"] == []
+    assert data["communes"]["deleted"] == []
+
+
+def test_diff_without_changes(b10):
+    result = run("diff", str(b10), "--lang", "en")
+
+    assert result.exit_code == 0
+    assert result.output == "No difference with the last commit.\n"
+
+
+def test_validate_exit_statuses(tmp_path, b10):
+    valid = copy_case("B03", tmp_path)
+    assert run("validate", str(valid)).exit_code == 0
+    assert run("validate", str(b10)).exit_code == 1
+    assert run("validate", str(tmp_path / "nowhere")).exit_code == 2
+
+
+def test_validate_json_findings(b10):
+    result = run("validate", str(b10), "--json", "--lang", "en")
+
+    data = json.loads(result.output)
+    assert data["valid"] is False
+    finding = data["resources"]["communes"]["findings"][0]
+    assert (finding["code"], finding["row"], finding["key"], finding["severity"]) == ("row.duplicate-key", 3, "45234", "error")
+
+
+def test_show_json_typed_values(tmp_path):
+    folder = copy_case("B04", tmp_path)
+
+    result = run("show", str(folder), "--row-number", "2", "--json")
+
+    assert json.loads(result.output) == [
+        {"row": 2, "key": None, "values": {"station": "ST02", "commune": "Saint-Étienne", "temperature": -3.2, "precipitations": 10.0}}
+    ]
+
+
+def test_bare_csv_is_a_package(tmp_path):
+    folder = copy_case("B19", tmp_path)
+
+    result = run("show", str(folder / "associations.csv"), "--row-number", "3", "--json")
+
+    assert json.loads(result.output)[0]["values"] == {"id": 3, "nom": 'Théâtre "La Fabrique"', "ville": "Blois", "subvention": 0}
+
+
+def test_broken_quoting_names_row_without_traceback(tmp_path):
+    (tmp_path / "broken.csv").write_text('id,nom\n1,"Orléans\n2,Tours\n', encoding="utf-8")
+
+    completed = subprocess.run([*DATAMI, "--lang", "en", "show", str(tmp_path / "broken.csv")], capture_output=True, text=True)
+
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    assert completed.stderr == (
+        "Error: broken.csv, row 1: A quote opened in this field is never closed, so the rest of the file would be one cell. "
+        'Add the missing closing quote (") in a text editor.\n'
+    )
+
+
+def test_wrong_declared_encoding_explained(tmp_path):
+    folder = copy_case("B01", tmp_path)
+    descriptor = json.loads((folder / "datapackage.json").read_text())
+    descriptor["resources"][0]["encoding"] = "utf-8"
+    (folder / "datapackage.json").write_text(json.dumps(descriptor))
+
+    result = run("--lang", "en", "validate", str(folder))
+
+    assert result.exit_code == 2
+    assert "is not valid utf-8" in result.stderr
+    assert 'Set "encoding": "cp1252"' in result.stderr
+
+
+def test_every_command_has_help():
+    for name, command in cli.commands.items():
+        assert command.help, name
+        assert run(name, "--help").exit_code == 0
+
+
+def test_every_command_in_both_readmes():
+    readmes = [Path(__file__).resolve().parents[1] / name for name in ("README.md", "README.fr.md")]
+    for readme in readmes:
+        text = readme.read_text(encoding="utf-8")
+        for name in cli.commands:
+            assert f"datami {name}" in text, (readme.name, name)
