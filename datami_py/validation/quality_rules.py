@@ -90,7 +90,18 @@ class QualityRules:
         return rules
 
     def check_row(self, table: Table, row: int) -> Iterator[Finding]:
-        """Yield the quality findings (and unknown-code errors) of ``row``."""
+        """Yield the quality findings (and unknown-code errors) of ``row``, each (field, code) once.
+
+        A link field is checked both as text and as a link, and both checks see outer spaces.
+        """
+        seen: set[tuple[str | None, str]] = set()
+        for finding in self._row_findings(table, row):
+            identity = (finding.location.field, finding.code)
+            if identity not in seen:
+                seen.add(identity)
+                yield finding
+
+    def _row_findings(self, table: Table, row: int) -> Iterator[Finding]:
         for name in self.text_fields:
             text = table.cell(row, name)
             if text:

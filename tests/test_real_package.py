@@ -1,0 +1,82 @@
+"""The repository's own Décider Ensemble package, edited and validated as editors will."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from datami_py.session import Session
+from tests.helpers import REPOSITORY, git, init_repository
+
+TITLE = "Co-construction de la révision du Plan Local d'Urbanisme"
+CSV = "data/decider-ensemble-ressources-geocoded.csv"
+
+
+@pytest.fixture
+def package(tmp_path) -> Path:
+    folder = tmp_path / "package"
+    folder.mkdir()
+    shutil.copy(REPOSITORY / "datapackage.json", folder)
+    shutil.copytree(REPOSITORY / "schemas", folder / "schemas")
+    shutil.copytree(REPOSITORY / "data", folder / "data")
+    init_repository(folder)
+    return folder
+
+
+def datami(folder: Path, *arguments: str, language: str = "fr_FR.UTF-8") -> subprocess.CompletedProcess:
+    environment = {"LANG": language, "PATH": "/usr/bin:/bin"}
+    command = [sys.executable, "-c", "from datami_py.cli import main; main()", *arguments]
+    return subprocess.run(command, cwd=folder, capture_output=True, text=True, env=environment)
+
+
+def test_validate_has_no_errors_and_french_warnings(package):
+    completed = datami(package, "validate")
+
+    assert completed.returncode == 0, completed.stderr
+    assert "Avertissements" in completed.stdout
+    assert completed.stdout.rstrip().endswith("avertissement(s).")
+    assert " 0 erreur(s)" in completed.stdout
+
+
+def test_edit_link_by_title_with_trailing_space(package):
+    link_rows = [item.location.key for item in Session.open(package).validate().warnings if item.code == "quality.link-no-scheme"]
+    assert TITLE + " " in link_rows
+
+    completed = datami(package, "edit", "--row", TITLE, "--set", "SITE WEB=https://mairie.saintmartinduriage.fr")
+
+    assert completed.returncode == 0, completed.stderr
+    assert git(package, "diff", "--numstat") == f"1\t1\t{CSV}\n"
+    link_rows = [item.location.key for item in Session.open(package).validate().warnings if item.code == "quality.link-no-scheme"]
+    assert TITLE + " " not in link_rows
+
+
+def test_open_then_save_is_byte_identical(package):
+    session = Session.open(package)
+    table = session.table()
+
+    assert table.render() == (package / CSV).read_bytes()
+    assert len(table) == 101
+    assert len(table.document.header) == 34
+
+
+def test_diff_after_edit(package):
+    datami(package, "edit", "--row", TITLE, "--set", "SITE WEB=https://mairie.saintmartinduriage.fr")
+
+    completed = datami(package, "diff", language="en_GB.UTF-8")
+
+    assert completed.returncode == 0
+    expected = f"{CSV}: row 25 ({TITLE} ), SITE WEB: “mairie.saintmartinduriage.fr” → “https://mairie.saintmartinduriage.fr”\n"
+    assert completed.stdout == expected
+
+
+def test_domain_does_not_import_textual():
+    modules = ["datami_py.session", "datami_py.cli", "datami_py.validation", "datami_py.package.importer", "datami_py.quality"]
+    code = "import sys\n" + "".join(f"import {name}\n" for name in modules) + "print('textual' in sys.modules)"
+
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+    assert completed.stdout.strip() == "False"
