@@ -21,7 +21,7 @@ from datami_py.package import importer
 
 OUTPUT_EXISTS = message(
     "importer.output-exists",
-    "These files already exist: {paths}. Nothing was written; pass --force to overwrite them.",
+    "These files already exist: {paths}. Nothing was written. Pass --force to overwrite them.",
 )
 WRITE_FAILED = message("importer.write-failed", "Cannot write {path}: {reason}.")
 ERROR_LINE = message("importer.error-line", "Error: {message}")

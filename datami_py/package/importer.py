@@ -112,7 +112,7 @@ FIELD_ORDER = message(
 )
 DUPLICATE_FIELD = message(
     "importer.duplicate-field",
-    "This field is described twice in {setting}; the last description is used.",
+    "This field is described twice in {setting}, so the last description is used.",
 )
 TYPE_REPLACED = message(
     "importer.type-replaced",
@@ -127,8 +127,8 @@ UNKNOWN_TYPE = message(
 )
 TITLE_REPLACED = message(
     "importer.title-replaced",
-    "The custom properties title “{title}” replaces the Datami schema title “{schema_title}”; "
-    "check that the schema title was not copied from another field.",
+    "The custom properties title “{title}” replaces the Datami schema title “{schema_title}”. "
+    "Check that the schema title was not copied from another field.",
 )
 URI_FORMAT_DROPPED = message(
     "importer.uri-format-dropped",
@@ -142,7 +142,7 @@ PRIMARY_KEY_NOT_UNIQUE = message(
 )
 VALUES_NOT_IN_CATEGORIES = message(
     "importer.values-not-in-categories",
-    "{count} values are not among the {categories} codes of the definitions, even once trimmed: {values}.",
+    "{count} values are not among the {categories} codes of the definitions, even once trimmed, for example {values}.",
 )
 
 # Report: settings.
@@ -207,11 +207,11 @@ UNKNOWN_LAYER = message(
 )
 EXTRA_MAP_SKIPPED = message(
     "importer.extra-map-skipped",
-    "The map view has {count} maps; datami-py keeps one map per table, so only the first is imported.",
+    "The map view has {count} maps, but datami-py keeps one map per table, so only the first is imported.",
 )
 LOCALDEV_IGNORED = message(
     "importer.localdev-ignored",
-    "Setting “{setting}” switches Datami to a local development URL; the importer reads the git URL instead.",
+    "Setting “{setting}” switches Datami to a local development URL, but the importer reads the git URL.",
 )
 TOKEN_IGNORED = message(
     "importer.token-ignored",
@@ -219,7 +219,7 @@ TOKEN_IGNORED = message(
     "configuration can use it, so revoke it.",
 )
 
-# Findings listed first in a report, in this order; the others follow in the order met.
+# Findings listed first in a report, in this order. The others follow in the order met.
 _MISMATCH_ORDER = {
     SCHEMA_FIELD_NOT_IN_CSV: 0,
     COLUMN_NOT_IN_SCHEMA: 1,
@@ -310,9 +310,9 @@ _TEMPLATE_PLACEHOLDER = re.compile(r"\{\{\s*(.+?)\s*\}\}|~~\s*(.+?)\s*~~")
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What :func:`import_datami` built.
+    """Result of :func:`import_datami`: a package descriptor, its Table Schema and a report.
 
-    ``package`` is the data package descriptor; its one resource names the data file
+    ``package`` is the data package descriptor. Its one resource names the data file
     ``data/<CSV file name>`` and the schema file ``schemas/<resource name>.json``, both
     relative to the folder where the package is written. ``schema`` is the Table Schema
     to write at that schema path. ``csv_path`` is the CSV file that was read, to be copied
@@ -348,7 +348,7 @@ class _Settings:
     """One configuration object being read, remembering which of its keys were used.
 
     :meth:`finish` reports every key that no reader used, so that a setting is never
-    dropped without a finding. ``path`` is the dotted name of the object in its file;
+    dropped without a finding. ``path`` is the dotted name of the object in its file, and
     ``field`` is the CSV column the object describes, if any, for the findings' location.
     """
 
@@ -374,7 +374,7 @@ class _Settings:
         return self.data.get(key, default)
 
     def skip(self, *keys: str) -> None:
-        """Mark ``keys`` as read without importing them; callers say why in a comment."""
+        """Mark ``keys`` as read without importing them. Callers give the reason in a comment."""
         self._used.update(keys)
 
     def child(self, key: str) -> _Settings | None:
@@ -401,7 +401,7 @@ class _Settings:
         self.report.warn(code, Location(file=self.file, field=field or self.field), **params)
 
     def finish(self, not_read: Iterable[str] = (), not_imported: Iterable[str] = ()) -> None:
-        """Report the keys nobody used: switched off, ignored by Datami, without equivalent, or unknown."""
+        """Report the keys that no reader used: switched off, ignored by Datami, without equivalent, or unknown."""
         not_read = set(not_read)
         not_imported = set(not_imported)
         for key in self.data:
@@ -420,7 +420,7 @@ class _Settings:
 
 @dataclass(frozen=True)
 class _Context:
-    """What every settings reader needs: the CSV header and the report."""
+    """The CSV header and the report, shared by every settings reader."""
 
     columns: Sequence[str]
     report: _Report
@@ -461,12 +461,12 @@ def _repository_path(url: str) -> str | None:
     segments = [urllib.parse.unquote(segment) for segment in parts.path.split("/") if segment]
 
     if not parts.scheme and not parts.netloc:
-        # A relative path written in the configuration; an absolute one is not a repository path.
+        # A relative path written in the configuration. An absolute one is not a repository path.
         return None if url.startswith("/") or not segments else "/".join(segments)
 
     host = parts.netloc.lower()
-    # NOTE: a branch name containing "/" cannot be told apart from the path, as in Datami;
-    # the first segment after the marker is taken as the branch.
+    # NOTE: a branch name containing "/" cannot be distinguished from the path, as in
+    # Datami, so the first segment after the marker is taken as the branch.
     if host == "github.com" and len(segments) > 4 and segments[2] in ("blob", "raw"):
         return "/".join(segments[4:])
     if host == "raw.githubusercontent.com" and len(segments) > 3:
@@ -517,7 +517,7 @@ class _SideFile:
 
 
 def _side_file(settings: _Settings | None, source_root: Path) -> _SideFile | None:
-    """Load the side file named by ``settings.file``; ``file_`` and ``filelocal`` are not read."""
+    """Load the side file named by ``settings.file``. The keys ``file_`` and ``filelocal`` are not read."""
     if settings is None:
         return None
 
@@ -625,7 +625,7 @@ def _infer_types(table: _Table) -> dict[str, str]:
     schema = detector.detect_schema(table.rows, labels=table.header)
     types = {}
     for label, inferred in zip(table.header, schema.fields):
-        # A column with no value at all is inferred as "any"; Datami treats it as text.
+        # A column with no value at all is inferred as "any", and Datami treats it as text.
         types[label] = "string" if inferred.type == "any" else inferred.type
     return types
 
@@ -646,7 +646,7 @@ def _name_words(name: str) -> list[str]:
 
 
 def _is_code_column(name: str, values: Sequence[str]) -> bool:
-    """Tell whether a column holds codes made of digits that must stay text (postcodes, INSEE codes)."""
+    """Tell whether a column contains codes made of digits that must stay text (postcodes, INSEE codes)."""
     words = set(_name_words(name))
     if words & _CODE_WORDS or ("code" in words and words & _CODE_QUALIFIERS):
         return True
@@ -660,14 +660,14 @@ def _is_coordinate_column(name: str, subtype: str | None) -> bool:
 
 @dataclass
 class _FieldSources:
-    """What the configuration says about one CSV column."""
+    """The Datami schema entry and the custom properties of one CSV column."""
 
     declared: Mapping[str, Any] | None
     custom: _Settings | None
 
 
 def _index_by_name(items: list[Any], setting: str, file: str, report: _Report) -> dict[str, Mapping[str, Any]]:
-    """Index field descriptions by ``name``; a repeated name keeps the last one (reported)."""
+    """Index field descriptions by ``name``. A repeated name keeps the last one, with a finding."""
     indexed: dict[str, Mapping[str, Any]] = {}
     for item in items:
         if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
@@ -777,8 +777,8 @@ def _report_values_outside(
             if item.strip() not in known:
                 unknown[item.strip()] += 1
     if unknown:
-        shown = ", ".join(f"“{item}”" for item in sorted(unknown)[:5])
-        report.warn(VALUES_NOT_IN_CATEGORIES, location, count=sum(unknown.values()), categories=len(known), values=shown)
+        examples = ", ".join(f"“{item}”" for item in sorted(unknown)[:5])
+        report.warn(VALUES_NOT_IN_CATEGORIES, location, count=sum(unknown.values()), categories=len(known), values=examples)
 
 
 def _uri_without_scheme(values: Sequence[str]) -> int:
@@ -849,7 +849,7 @@ def _number_view_settings(custom: _Settings) -> dict[str, Any]:
 
 
 def _boolean_labels(custom: _Settings) -> dict[str, Any]:
-    """Return the ``booleanLabels`` view setting; the raw values go to trueValues/falseValues."""
+    """Return the ``booleanLabels`` view setting. The raw values go to trueValues/falseValues."""
     options = custom.child("booleanOptions")
     if options is None:
         return {}
@@ -969,7 +969,7 @@ def _add_categories(
 
     separator = view.get("separator") if view.get("subtype") == "tags" else None
     if separator is not None:
-        # A list field cannot carry "enum" (frictionless 5 rejects it), and the categories say the same.
+        # A list field cannot carry "enum" (frictionless 5 rejects it), and the categories list the same codes.
         constraints.pop("enum", None)
         item_type = field["type"] if field["type"] in _LIST_ITEM_TYPES else "string"
         if field["type"] != "list" and field["type"] != "string":
@@ -1030,7 +1030,7 @@ def _build_schema(
     files: Mapping[str, str],
     context: _Context,
 ) -> tuple[dict[str, Any], _Settings | None]:
-    """Build the Table Schema; return it with the custom-properties root left to read."""
+    """Build the Table Schema, and return it with the custom-properties root left to read."""
     report = context.report
     declared_items = []
     declared_key = None
@@ -1157,7 +1157,7 @@ def _card_blocks(settings: _Settings | None, context: _Context) -> list[dict[str
 
 
 def _card_position(position: Any, settings: _Settings, name: str) -> str | None:
-    """Return the ``x-datami`` name of a card position; a near miss such as "imge" is read as its match."""
+    """Return the ``x-datami`` name of a card position. A near miss such as "imge" is read as its match."""
     if position in _CARD_POSITIONS:
         return _CARD_POSITIONS[position]
 
@@ -1185,7 +1185,7 @@ def _placeholders(texts: Iterable[Any]) -> list[str]:
 
 
 def _card_templates(settings: _Settings | None, context: _Context) -> list[dict[str, Any]]:
-    """Read the text templates; one keyed on a missing column is dead in Datami and is dropped."""
+    """Read the text templates. One keyed on a missing column is never shown by Datami, so it is dropped."""
     if settings is None:
         return []
 
@@ -1320,7 +1320,7 @@ _LAYER_RENAMES = {
     "fill_outline_color": "outlineColor",
 }
 
-# Keys that wire MapLibre sources inside Datami's page; a package has one data source, so
+# Keys that wire MapLibre sources inside Datami's page. A package has one data source, so
 # they carry no setting.
 _LAYER_WIRING = ("source_id", "source", "is_source_distant", "update_src_from_previous_layer")
 
@@ -1420,7 +1420,7 @@ def _popup(settings: _Settings, context: _Context) -> dict[str, Any]:
         for part in ("prefix", "suffix"):
             if line_settings.get(part) is not None:
                 line[part] = line_settings.get(part)
-        # "class" holds CSS classes of Datami's own style sheet, which mean nothing elsewhere.
+        # "class" contains CSS classes of Datami's own style sheet, which mean nothing elsewhere.
         line_settings.skip("class")
         line_settings.finish()
         lines.append(line)
@@ -1447,7 +1447,7 @@ def _legend(settings: _Settings) -> dict[str, Any]:
 
 
 def _layer_switcher(settings: _Settings, layer_ids: set[str]) -> dict[str, Any]:
-    """Read the layer switcher drawer; every switch must name imported layers."""
+    """Read the layer switcher drawer, and report switches naming layers that were not imported."""
     switcher = _renamed(settings, {"is_activated": "enabled", "is_drawer_open": "open"})
     switches = []
     for index, item in enumerate(settings.items("layers_switches")):
@@ -1561,7 +1561,7 @@ def _charts(options: _Settings, source_root: Path, context: _Context) -> list[di
 
 
 def _chart(settings: _Settings, context: _Context) -> dict[str, Any] | None:
-    """Read one chart; ApexCharts options other than kind, size and colours are kept as they are."""
+    """Read one chart. ApexCharts options other than kind, size and colours are kept as they are."""
     chart = _renamed(settings, {"title": "title", "cols": "columns", "unit": "unit"})
 
     for datami_key, name in (("aggregatebyfield", "field"), ("categoriesbyfield", "categoriesField")):
@@ -1792,8 +1792,8 @@ def import_datami(
 
 def _read_tab_plumbing(tab: _Settings) -> None:
     """Consume the tab keys that only wire the widget to its page, reporting those that matter."""
-    # "activate" and "default-tab" chose the tab; "localdev" and "gitfilelocal" point at a
-    # developer's machine.
+    # "activate" and "default-tab" chose the tab, and "gitfilelocal" points at a developer's
+    # machine.
     tab.skip("activate", "default-tab", "gitfilelocal")
     if tab.get("localdev"):
         tab.warn(LOCALDEV_IGNORED, setting="localdev")
@@ -1811,7 +1811,7 @@ def _resource_descriptor(
     quote_char: str,
     view: dict[str, Any],
 ) -> dict[str, Any]:
-    """Assemble the resource descriptor; paths are relative to the folder the package is written to."""
+    """Assemble the resource descriptor, with paths relative to the folder the package is written to."""
     is_tsv = csv_file.suffix.lower() == ".tsv"
     dialect: dict[str, Any] = {"delimiter": delimiter}
     if quote_char != '"':
