@@ -465,7 +465,8 @@ class CodeParse:
     kept whole even when it contains the delimiter. ``canonical`` is the corrected cell: the
     codes and the unknown parts in cell order, joined by the delimiter, without empty parts,
     repeats or extra spaces. Unknown parts stay in it so that writing it back loses no text.
-    ``canonical == value`` exactly when ``issues`` is empty.
+    ``canonical`` differs from the cell exactly when ``issues`` has an issue other than an
+    unknown code.
     """
 
     codes: list[str]
@@ -696,11 +697,19 @@ def _summarize(
 
 
 def _merge_unknown_runs(parts: tuple[_Part, ...]) -> tuple[_Part, ...]:
-    """Join consecutive unknown parts into one, so unknown text is never reported in fragments."""
+    """Join each run of unknown parts into one, so unknown text is never reported in fragments.
+
+    Empty parts inside a run join it too ("x--y" stays one unknown part), because nobody
+    knows whether the double delimiter belongs to that text.
+    """
     merged: list[_Part] = []
     for part in parts:
-        if merged and part.kind == "unknown" and merged[-1].kind == "unknown":
-            merged[-1] = _Part("unknown", merged[-1].start, part.end)
+        run_start = len(merged) - 1
+        while run_start >= 0 and merged[run_start].kind == "empty":
+            run_start -= 1
+
+        if part.kind == "unknown" and run_start >= 0 and merged[run_start].kind == "unknown":
+            merged[run_start:] = [_Part("unknown", merged[run_start].start, part.end)]
         else:
             merged.append(part)
     return tuple(merged)
