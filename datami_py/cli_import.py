@@ -93,8 +93,9 @@ def import_datami(
     GITFILES is a JSON file holding the gitfiles attribute of a <datami-multi-files>
     element. Nothing is fetched from the network: file URLs are read from --source-dir.
     """
-    language = detect_language(language)
     context = click.get_current_context()
+    # Inside the datami program, "datami --lang fr import-datami …" sets the language on the group.
+    language = detect_language(language or context.find_root().params.get("language"))
     try:
         result = _build(gitfiles, source_dir, tab, csv_path, metadata)
         targets = _write_package(result, output, force)
