@@ -90,7 +90,7 @@ def import_datami(
 ) -> None:
     """Build a data package from the Datami widget configuration GITFILES.
 
-    GITFILES is a JSON file holding the gitfiles attribute of a <datami-multi-files>
+    GITFILES is a JSON file containing the gitfiles attribute of a <datami-multi-files>
     element. Nothing is fetched from the network: file URLs are read from --source-dir.
     """
     context = click.get_current_context()

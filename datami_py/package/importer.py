@@ -1718,7 +1718,7 @@ def import_datami(
 ) -> ImportResult:
     """Convert one CSV tab of a Datami ``gitfiles`` configuration into a data package.
 
-    ``gitfiles`` is a JSON file holding the ``gitfiles`` attribute of a
+    ``gitfiles`` is a JSON file containing the ``gitfiles`` attribute of a
     ``<datami-multi-files>`` element. Repository URLs in it are read from the local
     checkout ``source_root`` (see :func:`resolve_repository_url`). ``tab`` is a tab title;
     by default the tab marked ``default-tab``, else the first active CSV tab, is used.
