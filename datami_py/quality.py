@@ -284,7 +284,7 @@ _DOTLESS_HOSTS = frozenset({"localhost"})
 
 
 def check_link(value: str) -> list[Issue]:
-    """Check that a cell holds a web link that opens, and say how to fix it when not.
+    """Check that a cell contains a web link that opens, and say how to fix it when not.
 
     Outer whitespace is reported with the :func:`check_text` codes, and the rest of the
     checks run on the stripped link. So " https://site.fr" has a leading space and no other
@@ -699,8 +699,8 @@ def _summarize(
 def _merge_unknown_runs(parts: tuple[_Part, ...]) -> tuple[_Part, ...]:
     """Join each run of unknown parts into one, so unknown text is never reported in fragments.
 
-    Empty parts inside a run join it too ("x--y" stays one unknown part), because nobody
-    knows whether the double delimiter belongs to that text.
+    Empty parts inside a run join it too ("x--y" stays one unknown part), because the
+    double delimiter may belong to that text.
     """
     merged: list[_Part] = []
     for part in parts:

@@ -293,7 +293,12 @@ CODE_CASES: list[tuple[str, list[str], str, list[str], list[str], str, list[Issu
     (
         "cœur-de-ville",
         LABEL_CODES, "-", ["Cœur-de-ville"], [], "Cœur-de-ville",
-        [Issue(CODES_WRONG_CASE, {"part": "cœur-de-ville", "known_code": "Cœur-de-ville", "canonical": "Cœur-de-ville"})],
+        [
+            Issue(
+                CODES_WRONG_CASE,
+                {"part": "cœur-de-ville", "known_code": "Cœur-de-ville", "canonical": "Cœur-de-ville"},
+            )
+        ],
     ),
     # Text that is not a code is reported whole, never as fragments.
     (
@@ -439,7 +444,12 @@ COORDINATE_CASES: list[tuple[float | None, float | None, list[Issue]]] = [
     ),
     (
         -149.5696, -17.5350,
-        [Issue(COORDINATES_SWAPPED, {"latitude": -149.5696, "longitude": -17.535, "territory": "Polynésie française"})],
+        [
+            Issue(
+                COORDINATES_SWAPPED,
+                {"latitude": -149.5696, "longitude": -17.535, "territory": "Polynésie française"},
+            )
+        ],
     ),
     (95.0, 10.0, [Issue(COORDINATES_OUT_OF_RANGE, {"latitude": 95.0, "longitude": 10.0})]),
     (45.0, 200.0, [Issue(COORDINATES_OUT_OF_RANGE, {"latitude": 45.0, "longitude": 200.0})]),
@@ -486,10 +496,12 @@ def test_territory_of_cases(latitude: float, longitude: float, expected: str | N
 )
 def test_territory_boxes_do_not_overlap(first: Any, second: Any) -> None:
     (_, a), (_, b) = first, second
-    overlap_latitude = a.south - MARGIN_DEGREES <= b.north + MARGIN_DEGREES and b.south - MARGIN_DEGREES <= a.north + MARGIN_DEGREES
-    overlap_longitude = a.west - MARGIN_DEGREES <= b.east + MARGIN_DEGREES and b.west - MARGIN_DEGREES <= a.east + MARGIN_DEGREES
+    margin = MARGIN_DEGREES
+    latitudes_overlap = a.south - margin <= b.north + margin and b.south - margin <= a.north + margin
+    longitudes_overlap = a.west - margin <= b.east + margin and b.west - margin <= a.east + margin
+    boxes_intersect = latitudes_overlap and longitudes_overlap
 
-    assert not (overlap_latitude and overlap_longitude)
+    assert not boxes_intersect
 
 
 @pytest.mark.parametrize(("name", "box"), TERRITORIES, ids=[name for name, _ in TERRITORIES])
@@ -587,7 +599,10 @@ def test_decider_ensemble_links() -> None:
             values_by_code.setdefault(issue.code, set()).add(row["SITE WEB"])
 
     assert values_by_code[LINK_NO_SCHEME] == {" www.jeparticipe-grandpoitiers.fr", "mairie.saintmartinduriage.fr"}
-    assert values_by_code[LEADING_WHITESPACE] == {" www.jeparticipe-grandpoitiers.fr", " https://www.sncf-reseau.com/fr"}
+    assert values_by_code[LEADING_WHITESPACE] == {
+        " www.jeparticipe-grandpoitiers.fr",
+        " https://www.sncf-reseau.com/fr",
+    }
     assert len(values_by_code[TRAILING_WHITESPACE]) == 38
     assert len(values_by_code[LINK_CONTAINS_SPACES]) == 1
     assert set(values_by_code) == {LINK_NO_SCHEME, LEADING_WHITESPACE, TRAILING_WHITESPACE, LINK_CONTAINS_SPACES}
@@ -641,7 +656,12 @@ def test_decider_ensemble_overseas_rows() -> None:
 # ---------------------------------------------------------------------------------------------
 
 # Vocabularies that cannot be ambiguous: no code equals other codes joined by the delimiter.
-ROUND_TRIP_VOCABULARIES = [(APPROACH_CODES, "-"), (LABEL_CODES, "-"), (LABEL_CODES, ","), (["Été", "Hiver", "Cœur de ville"], ";")]
+ROUND_TRIP_VOCABULARIES = [
+    (APPROACH_CODES, "-"),
+    (LABEL_CODES, "-"),
+    (LABEL_CODES, ","),
+    (["Été", "Hiver", "Cœur de ville"], ";"),
+]
 
 
 @st.composite
@@ -707,7 +727,9 @@ def test_check_codes_canonical_is_stable(value: str, vocabulary_and_delimiter: t
 
 
 @given(st.text(alphabet="ABCDEIPQNUVœurdeilv-,; \t\u0301", max_size=30), st.sampled_from(ROUND_TRIP_VOCABULARIES))
-def test_check_codes_canonical_differs_only_with_fix(value: str, vocabulary_and_delimiter: tuple[list[str], str]) -> None:
+def test_check_codes_canonical_differs_only_with_fix(
+    value: str, vocabulary_and_delimiter: tuple[list[str], str]
+) -> None:
     vocabulary, delimiter = vocabulary_and_delimiter
     parse = check_codes(value, vocabulary, delimiter)
     needs_fix = any(issue.code != CODES_UNKNOWN for issue in parse.issues)
@@ -774,7 +796,11 @@ def placeholders(template: str) -> set[str]:
 
 
 def test_quality_codes_are_registered() -> None:
-    module_codes = {value for name, value in vars(quality).items() if name.isupper() and isinstance(value, str) and value.startswith("quality.")}
+    module_codes = {
+        value
+        for name, value in vars(quality).items()
+        if name.isupper() and isinstance(value, str) and value.startswith("quality.")
+    }
 
     assert module_codes == set(QUALITY_CODES)
     assert len(QUALITY_CODES) == 25
@@ -789,8 +815,10 @@ def test_quality_message_renders_in_both_languages(code: str) -> None:
 
     assert MESSAGES[code] in catalog("fr")
     assert french != english
-    assert "{" not in english and "}" not in english
-    assert "{" not in french and "}" not in french
+    assert "{" not in english
+    assert "}" not in english
+    assert "{" not in french
+    assert "}" not in french
     assert placeholders(catalog("fr")[MESSAGES[code]]) == names
 
 
@@ -822,7 +850,13 @@ def test_issue_params_fill_their_messages() -> None:
 
 def test_issue_renders_as_finding() -> None:
     issue = check_codes("DC - PN", APPROACH_CODES, "-").issues[0]
-    location = Location(file="ressources.csv", row=12, key="Budget Participatif Gersois", field="CODE DEMARCHE", value="DC - PN")
+    location = Location(
+        file="ressources.csv",
+        row=12,
+        key="Budget Participatif Gersois",
+        field="CODE DEMARCHE",
+        value="DC - PN",
+    )
     finding = Finding(issue.code, "warning", location, issue.params)
 
     assert describe(finding, "en") == (
