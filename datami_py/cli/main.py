@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from datami_py.cli_import import import_datami
 from datami_py.cli.output import error_line, report_error, report_findings, say, say_json
 from datami_py.errors import DatamiError, describe
 from datami_py.i18n import detect_language, message, render
@@ -310,16 +311,7 @@ def _print_report(name: str, report: Any, language: str) -> None:
     say(render(VALIDATE_SUMMARY, language, resource=name, errors=len(report.errors), warnings=len(report.warnings)))
 
 
-def _register_optional_commands() -> None:
-    """Add commands that live in their own modules."""
-    try:
-        from datami_py.cli_import import import_datami
-    except ImportError:
-        return
-    cli.add_command(import_datami)
-
-
-_register_optional_commands()
+cli.add_command(import_datami)
 
 
 def main() -> None:
