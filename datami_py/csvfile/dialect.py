@@ -23,7 +23,7 @@ class Dialect:
     ``line_terminator`` is the most common record ending, used for new rows; each
     existing record keeps its own. ``quote_all`` is true when every field of the sampled
     records is quoted, so new and edited rows are written that way too.
-    ``final_newline`` tells whether the last record ends with a line terminator.
+    ``final_newline`` is true when the last record ends with a line terminator.
     """
 
     delimiter: str = ","

@@ -39,8 +39,8 @@ class ParsedRecords:
     """Fields of every record, with the byte offset where each record starts.
 
     ``starts`` has one more entry than ``rows``: the end of the last record. ``rows[i]``
-    holds the field values as bytes, unquoted; ``quoted[i]`` is true when every field
-    of record ``i`` was quoted.
+    contains the field values of record ``i`` as unquoted bytes, and ``all_quoted[i]``
+    is true when every field of that record was quoted.
     """
 
     rows: list[list[bytes]] = field(default_factory=list)

@@ -21,7 +21,7 @@ class CellChange:
 
 @dataclass
 class TableDiff:
-    """What changed between two versions of a table.
+    """The changes between two versions of a table.
 
     ``added`` and ``deleted`` hold whole rows as ``{"key", "row", "values"}`` mappings;
     ``row`` is the data row number in the version that has the row.

@@ -15,8 +15,8 @@ class Edit:
 
     ``row`` is the row id (see :class:`datami_py.table.Table`). For ``set``, ``field``,
     ``old`` and ``new`` are the field name and the cell text before and after (``old``
-    is None for a cell the record did not have). For ``add``, ``values`` holds the new
-    row's cell text by field name. For ``delete``, ``values`` holds what the row had, so
+    is None for a cell the record did not have). For ``add``, ``values`` contains the new
+    row's cell text by field name. For ``delete``, ``values`` contains what the row had, so
     the deletion can be undone.
     """
 
