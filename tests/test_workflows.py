@@ -64,10 +64,10 @@ def run_tool(name: str, *arguments: str | Path) -> subprocess.CompletedProcess[s
 
 
 def run_zizmor(target: Path) -> subprocess.CompletedProcess[str]:
-    # --offline turns off zizmor's online audits, which query GitHub for every repository a
-    # workflow uses (impostor commits, known-vulnerable actions, tag and SHA mismatches), and
-    # it forbids any other network access (zizmor 1.33 --help). Without it zizmor goes online
-    # whenever a GitHub token is in the environment.
+    # --offline turns off zizmor's online audits, which ask the GitHub API about each action a
+    # workflow uses (impostor commits, known-vulnerable versions, tag and SHA mismatches), and
+    # forbids any other network access (zizmor 1.33.1 --help). Without it, zizmor would go
+    # online when it finds a token in GH_TOKEN, GITHUB_TOKEN or ZIZMOR_GITHUB_TOKEN.
     return run_tool("zizmor", "--offline", "--no-progress", "--color=never", target)
 
 
@@ -181,8 +181,8 @@ def test_validate_workflow_commands() -> None:
 
 @pytest.mark.parametrize("path", workflow_files(), ids=lambda path: path.name)
 def test_run_steps_expand_no_expressions(path: Path) -> None:
-    # An expression expanded inside a shell script is a template-injection risk, so values
-    # from the event reach scripts through environment variables only.
+    # An expression expanded inside a shell script is a template-injection risk. A value a
+    # script needs goes through the step's env: mapping instead.
     for job_name, job in load_workflow(path)["jobs"].items():
         for step in job.get("steps", []):
             assert "${{" not in step.get("run", ""), f"{path.name}: job {job_name}"
