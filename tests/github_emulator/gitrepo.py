@@ -159,7 +159,8 @@ class BareRepository:
     def create(cls, path: Path, default_branch: str) -> BareRepository:
         """Initialise an empty bare repository whose HEAD names DEFAULT_BRANCH."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        run_git(["init", "--quiet", "--bare", f"--initial-branch={default_branch}", str(path)])
+        # An empty template skips copying git's sample hooks, which makes init several times faster.
+        run_git(["init", "--quiet", "--bare", "--template=", f"--initial-branch={default_branch}", str(path)])
         return cls(path)
 
     @classmethod
@@ -169,7 +170,7 @@ class BareRepository:
         BRANCHES limits the copied branches; None copies every branch and tag.
         """
         path.parent.mkdir(parents=True, exist_ok=True)
-        run_git(["clone", "--quiet", "--bare", "--no-local", str(source.path), str(path)])
+        run_git(["clone", "--quiet", "--bare", "--no-local", "--template=", str(source.path), str(path)])
         repository = cls(path)
         if branches is not None:
             keep = {f"refs/heads/{name}" for name in branches}
