@@ -209,8 +209,11 @@ def _decomposed_letters(value: str) -> list[str]:
             letters.append(composed)
 
     # NOTE: a few scripts compose across clusters (Hangul jamo), so this list can be empty
-    # for a non-NFC value. The whole NFC text is shown then, so the message names something.
-    return letters or [unicodedata.normalize("NFC", value)]
+    # for a non-NFC value. The start of the NFC text is shown then, so the message names
+    # something.
+    if not letters:
+        letters.append(unicodedata.normalize("NFC", value)[:20])
+    return letters
 
 
 def _combining_clusters(value: str) -> list[str]:
@@ -783,16 +786,17 @@ class BoundingBox:
 # départements 01 to 95 without 2A and 2B, which make Corse.
 #
 # Saint-Pierre-et-Miquelon, Saint-Barthélemy, Saint-Martin, Wallis-et-Futuna and
-# Nouvelle-Calédonie: Natural Earth 1:50m admin-0 extents as listed in
+# Nouvelle-Calédonie: country extents listed with Natural Earth admin-0 attributes in
 # energy-data/market-opportunities app/assets/data/bounds.js, rounded outward to 4 decimals.
 #
 # Polynésie française: EPSG area of use 1098 (French Polynesia), as packaged in PHPCoord
-# (Extent1098). Natural Earth 1:50m leaves out the Austral and Gambier islands. The EPSG
+# (Extent1098), because the list above leaves out the Austral and Gambier islands. The EPSG
 # area spans the sea between the archipelagos, so it also contains a few atolls of the Cook
 # Islands and Kiribati.
 #
 # NOTE: rectangles are coarse. Near a land border or a narrow strait a point in a
-# neighbouring country passes (Kent, Geneva, Sint Maarten, the Suriname bank of the Maroni).
+# neighbouring country passes (Brighton, Geneva, Sint Maarten, the Suriname bank of the
+# Maroni).
 # The check catches swapped, zeroed and wildly wrong coordinates, not the wrong side of a
 # border.
 TERRITORIES: tuple[tuple[str, BoundingBox], ...] = (
