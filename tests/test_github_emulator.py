@@ -463,7 +463,7 @@ def test_bad_token_is_bad_credentials(github_emulator):
                                  "status": "401"}
 
 
-def test_rate_limit_answers_403(github_emulator, repo):
+def test_rate_limit_returns_403(github_emulator, repo):
     reset = int(time.time()) + 120
     github_emulator.rate_limit(remaining=0, reset=reset)
 
@@ -490,7 +490,7 @@ def test_rate_limit_after_remaining_calls(github_emulator, repo):
     assert repo.get_branch("main").name == "main"
 
 
-def test_rate_limit_headers_on_every_answer(github_emulator, upstream):
+def test_rate_limit_headers_on_responses(github_emulator, upstream):
     response = requests.get(f"{github_emulator.base_url}/repos/owner/data",
                             headers={"Authorization": f"Bearer {EDITOR_TOKEN}"}, timeout=5)
 

@@ -17,8 +17,8 @@ class ApiRequest:
     """One parsed API request.
 
     PATH is percent-decoded and has no query string; RAW_PATH is PATH as
-    sent. QUERY keeps the last value of each parameter. PARAMS holds the parts of PATH that the route
-    pattern captured. HEADERS has lower-case names.
+    sent. QUERY keeps the last value of each parameter. PARAMS contains the parts of PATH that the
+    route pattern captured. HEADERS has lower-case names.
     """
 
     method: str
@@ -43,7 +43,7 @@ class ApiResponse:
 
 
 class ApiError(Exception):
-    """An error that GitHub would answer with STATUS and a JSON message body."""
+    """An error that GitHub would return with STATUS and a JSON message body."""
 
     def __init__(self, status: int, message: str, *, errors: list[dict] | None = None,
                  documentation_url: str | None = None) -> None:

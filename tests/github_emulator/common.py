@@ -35,7 +35,7 @@ def load_repository(state: EmulatorState, request: ApiRequest) -> Repository:
 
 
 def require_push(state: EmulatorState, request: ApiRequest, repository: Repository) -> User:
-    """Return the caller when it may write to REPOSITORY, else raise GitHub's answer for the token type."""
+    """Return the caller when it may write to REPOSITORY, else raise GitHub's error for the token type."""
     user = require_authentication(request)
     if not state.has_access(repository, user, "push"):
         raise write_denied(request)

@@ -12,9 +12,9 @@ from typing import Any
 class Fault:
     """What to do to one call.
 
-    KIND is "status" (answer STATUS with BODY and HEADERS instead of running
-    the call), "delay" (wait SECONDS, then run the call) or "drop" (close
-    the connection without an answer).
+    KIND is "status" (respond with STATUS, BODY and HEADERS instead of
+    running the call), "delay" (wait SECONDS, then run the call) or "drop"
+    (close the connection without a response).
     """
 
     kind: str
@@ -57,7 +57,7 @@ class FaultSchedule:
 
 @dataclass(frozen=True)
 class RateLimitStatus:
-    """The numbers sent in the ``X-RateLimit-*`` headers; EXCEEDED means answer 403."""
+    """The numbers sent in the ``X-RateLimit-*`` headers; EXCEEDED means the call gets a 403."""
 
     limit: int
     remaining: int
@@ -96,7 +96,7 @@ class RateLimiter:
         self._forced_reset: int | None = None
 
     def force(self, remaining: int, reset: int | None) -> None:
-        """Let REMAINING more calls through, then answer every call with 403 until ``clear()``.
+        """Let REMAINING more calls through, then respond to every call with 403 until ``clear()``.
 
         RESET is the epoch second reported in ``X-RateLimit-Reset``; None
         keeps the current window end.

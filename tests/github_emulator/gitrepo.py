@@ -118,7 +118,7 @@ class FileChange:
     """One changed path between two commits, as ``git diff-tree -M`` reports it.
 
     STATUS uses GitHub's words: added, removed, modified, renamed, copied,
-    changed (mode or type only). PATCH holds the hunks without the diff
+    changed (mode or type only). PATCH contains the hunks without the diff
     header, or None for binary files.
     """
 

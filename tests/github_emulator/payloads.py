@@ -1,4 +1,4 @@
-"""JSON bodies shaped like GitHub's REST API v3 answers.
+"""JSON bodies shaped like GitHub's REST API v3 responses.
 
 Key sets and key order follow the responses recorded in PyGithub 2.10's
 ``tests/ReplayData``. Every URL points back at the emulator (BASE_URL), so a
@@ -151,7 +151,7 @@ def repository_json(state: EmulatorState, repository: Repository, viewer: User |
 
     VIEWER adds ``permissions`` (GitHub leaves it out for anonymous callers).
     DETAIL adds ``parent``, ``source`` and the counts that only
-    ``GET /repos/{owner}/{repo}`` and the fork answer carry.
+    ``GET /repos/{owner}/{repo}`` and the fork response carry.
     """
     url = api_url(state, repository)
     page = html_url(state, repository)
@@ -439,7 +439,7 @@ def pull_json(state: EmulatorState, pull: PullRequest, files: list[FileChange] |
     """The pull request object.
 
     FILES and COMMIT_COUNT add the fields that only single pull request
-    answers carry (``commits``, ``additions``, ``changed_files`` and so on).
+    responses carry (``commits``, ``additions``, ``changed_files`` and so on).
     """
     repository = pull.base_repo
     url = api_url(state, repository, f"/pulls/{pull.number}")
@@ -494,7 +494,7 @@ def pull_json(state: EmulatorState, pull: PullRequest, files: list[FileChange] |
         "active_lock_reason": None,
     }
     if files is not None:
-        # NOTE: mergeability is not computed; GitHub also answers null and "unknown"
+        # NOTE: mergeability is not computed. GitHub also returns null and "unknown"
         # until its background job has run.
         body.update({
             "merged": False, "mergeable": None, "rebaseable": None, "mergeable_state": "unknown",

@@ -60,7 +60,7 @@ def put_contents(state: EmulatorState, request: ApiRequest) -> ApiResponse:
 
     Replacing needs the current blob ``sha``: a missing one is 422, a stale
     one 409 "<path> does not match <sha>". For a new path GitHub ignores
-    ``sha``. Answers 201 for a new file and 200 for a replaced one.
+    ``sha``. Returns 201 for a new file and 200 for a replaced one.
     """
     repository = load_repository(state, request)
     user = require_push(state, request, repository)
@@ -73,10 +73,13 @@ def put_contents(state: EmulatorState, request: ApiRequest) -> ApiResponse:
     branch, head = _branch_head(repository, body)
 
     existing = repository.git.entry_at(head, path)
+    if existing is not None and existing.type != "blob":
+        # NOTE: status and message are guessed; GitHub's response to writing over a directory was not checked.
+        raise unprocessable(f"{path} is a directory, not a file.")
     if existing is not None:
         _check_expected_sha(path, existing, body.get("sha"))
 
-    mode = existing.mode if existing is not None and existing.type == "blob" else FILE_MODE
+    mode = existing.mode if existing is not None else FILE_MODE
     blob = repository.git.write_blob(data)
     change = TreeEntry(mode, "blob", blob, path, len(data))
     commit = _commit_change(repository, user, body, branch, head, {path: change}, message)

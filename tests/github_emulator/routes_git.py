@@ -8,8 +8,8 @@ from typing import Any
 
 from .api import ApiError, ApiRequest, ApiResponse, not_found, route, unprocessable
 from .common import (
-    check_file_size, created, identity_from_body, json_object, load_repository, missing_field, require_push,
-    required_string, user_identity,
+    check_file_size, created, identity_from_body, json_object, load_repository, missing_field, paginate,
+    require_push, required_string, user_identity,
 )
 from .gitrepo import ZERO_SHA, GitError, TreeEntry, is_valid_ref_name
 from .model import EmulatorState, Repository
@@ -164,7 +164,7 @@ def create_git_commit(state: EmulatorState, request: ApiRequest) -> ApiResponse:
     parents = body.get("parents") or []
     if not isinstance(parents, list):
         raise ApiError(422, "Invalid request.\n\nFor 'parents', the value must be an array of shas.")
-    # Messages recalled from GitHub's answers; not checked against recorded responses.
+    # NOTE: these two messages are recalled from GitHub responses, not checked against recordings.
     if repository.git.object_type(tree) != "tree":
         raise unprocessable("Tree SHA does not exist")
     for parent in parents:
@@ -204,7 +204,7 @@ def get_ref(state: EmulatorState, request: ApiRequest) -> ApiResponse:
 def list_refs(state: EmulatorState, request: ApiRequest) -> ApiResponse:
     repository = load_repository(state, request)
     refs = [ref_json(state, repository, name, sha, kind) for name, sha, kind in repository.git.list_refs("refs/")]
-    return ApiResponse(200, refs)
+    return paginate(state, request, refs)
 
 
 @route("GET", "/repos/{owner}/{repo}/git/refs/{ref+}", "git/refs#get-a-reference")
@@ -227,7 +227,7 @@ def list_matching_refs(state: EmulatorState, request: ApiRequest) -> ApiResponse
     """List refs whose name starts with ``refs/`` plus the given prefix; an empty list when none does."""
     repository = load_repository(state, request)
     matches = repository.git.list_refs(_full_ref(request.params["ref"]))
-    return ApiResponse(200, [ref_json(state, repository, name, sha, kind) for name, sha, kind in matches])
+    return paginate(state, request, [ref_json(state, repository, name, sha, kind) for name, sha, kind in matches])
 
 
 @route("POST", "/repos/{owner}/{repo}/git/refs", "git/refs#create-a-reference")
@@ -250,8 +250,8 @@ def create_ref(state: EmulatorState, request: ApiRequest) -> ApiResponse:
     try:
         repository.git.set_ref(refname, sha, ZERO_SHA)
     except GitError:
-        # git refuses names that clash with existing ones (refs/heads/a next to refs/heads/a/b),
-        # and GitHub answers that case with this generic message.
+        # git rejects names that clash with existing ones (refs/heads/a next to refs/heads/a/b),
+        # and GitHub reports that case with this generic message.
         raise unprocessable("Reference update failed")
 
     ref_body = _ref_body(state, repository, refname, sha)

@@ -148,7 +148,7 @@ def list_pulls(state: EmulatorState, request: ApiRequest) -> ApiResponse:
     it too, so a client that forgets the owner sees every pull request.
     """
     repository = load_repository(state, request)
-    wanted_state = request.query.get("state", "open")
+    requested_state = request.query.get("state", "open")
     head = request.query.get("head")
     base = request.query.get("base")
     if head is not None and ":" not in head:
@@ -158,7 +158,7 @@ def list_pulls(state: EmulatorState, request: ApiRequest) -> ApiResponse:
     pulls = []
     for pull in state.pulls_of(repository):
         refresh_pull(pull)
-        if wanted_state != "all" and pull.state != wanted_state:
+        if requested_state != "all" and pull.state != requested_state:
             continue
         if head is not None and not _matches_head(pull, head):
             continue

@@ -28,7 +28,7 @@ def get_user(state: EmulatorState, request: ApiRequest) -> ApiResponse:
 
 @route("GET", "/rate_limit", "rate-limit/rate-limit#get-rate-limit-status-for-the-authenticated-user")
 def get_rate_limit(state: EmulatorState, request: ApiRequest) -> ApiResponse:
-    # GitHub does not count this endpoint against the limit, and it answers even when the limit is spent.
+    # GitHub does not count this endpoint against the limit, and it works even when the limit is spent.
     caller = request.user.login if request.user else "anonymous"
     status = state.rate_limiter.peek(caller, request.user is not None)
     body = rate_limit_json(status.limit, status.remaining, status.used, status.reset)
@@ -43,7 +43,7 @@ def get_repository(state: EmulatorState, request: ApiRequest) -> ApiResponse:
 
 @route("POST", "/repos/{owner}/{repo}/forks", "repos/forks#create-a-fork")
 def create_fork(state: EmulatorState, request: ApiRequest) -> ApiResponse:
-    """Fork into the caller's account (or ``organization``), answering 202 as GitHub does.
+    """Fork into the caller's account (or ``organization``) and return 202, as GitHub does.
 
     A second request returns the fork that already exists. ``name`` renames
     the fork and ``default_branch_only`` copies only the default branch.
@@ -58,8 +58,8 @@ def create_fork(state: EmulatorState, request: ApiRequest) -> ApiResponse:
     if existing is not None:
         return ApiResponse(202, repository_json(state, existing, user, detail=True))
     if source.owner is owner:
-        # NOTE: guessed; GitHub's web page refuses to fork into the owner's own account,
-        # but the exact API answer was not checked.
+        # NOTE: guessed. GitHub's web page rejects forking into the owner's own account,
+        # but the API response was not checked.
         raise validation_failed("Repository", "custom", message="You cannot fork your own repository.")
 
     fork = _copy_repository(state, source, owner, body.get("name") or source.name,

@@ -9,8 +9,8 @@ Start it on 127.0.0.1 and point PyGithub at it::
                         seconds_between_requests=0, seconds_between_writes=0, retry=None)
 
 The emulator serves only the endpoints registered in the ``routes_*``
-modules; any other request gets GitHub's 404 and is logged and listed in
-``unhandled`` so that a missing endpoint is visible.
+modules. Any other request gets GitHub's 404, a warning in the log and an
+entry in ``unhandled``, so a missing endpoint is visible.
 """
 
 from __future__ import annotations
@@ -55,10 +55,10 @@ class Call(NamedTuple):
 class GitHubEmulator:
     """A GitHub REST API v3 emulator on 127.0.0.1, one bare git repository per repository.
 
-    ROOT is a folder the emulator owns; bare repositories go below
+    ROOT is a folder the emulator owns, and bare repositories go below
     ``ROOT/repositories``. MAX_FILE_SIZE (bytes) is the largest file the
-    write endpoints accept, and INLINE_CONTENT_LIMIT (bytes) the largest file
-    the Contents API returns inline; both default to GitHub's documented
+    write endpoints accept. INLINE_CONTENT_LIMIT (bytes) is the largest file
+    the Contents API returns inline. They default to GitHub's documented
     limits of 100 MB and 1 MB, and tests may lower them to stay fast.
     """
 
@@ -125,8 +125,8 @@ class GitHubEmulator:
         """Register LOGIN with TOKEN (a second call adds another token).
 
         Tokens starting with ``github_pat_`` act as fine-grained tokens and
-        ``ghs_``/``ghu_`` as GitHub App tokens, which changes the answer to a
-        write without push access (see ``common.write_denied``).
+        ``ghs_``/``ghu_`` as GitHub App tokens, which changes the response to
+        a write without push access (see ``common.write_denied``).
         """
         with self._state.lock:
             self._state.add_user(login, token, name=name, email=email)
@@ -254,7 +254,7 @@ class GitHubEmulator:
 
     def fail_call(self, n: int, status: int = 500, body: Any = None,
                   headers: dict[str, str] | None = None) -> None:
-        """Answer the Nth next call (1 is the very next) with STATUS instead of running it.
+        """Respond to the Nth next call (1 is the very next) with STATUS instead of running it.
 
         BODY may be a dict (sent as JSON), str or bytes (sent as they are), or
         None for GitHub's error body with the status phrase as message.
@@ -266,7 +266,7 @@ class GitHubEmulator:
         self._faults.add(n, Fault("delay", seconds=seconds))
 
     def drop_call(self, n: int) -> None:
-        """Close the connection of the Nth next call without answering and without running it."""
+        """Close the connection of the Nth next call without a response and without running it."""
         self._faults.add(n, Fault("drop"))
 
     def clear_faults(self) -> None:
@@ -274,10 +274,10 @@ class GitHubEmulator:
         self._faults.clear()
 
     def rate_limit(self, remaining: int = 0, reset: int | None = None) -> None:
-        """Let REMAINING more calls through, then answer every call with GitHub's 403 rate limit error.
+        """Let REMAINING more calls through, then respond to every call with GitHub's 403 rate limit error.
 
         RESET is the epoch second sent in ``X-RateLimit-Reset``. ``GET
-        /rate_limit`` keeps answering, as on GitHub. Lasts until
+        /rate_limit`` keeps working, as on GitHub. Lasts until
         ``clear_rate_limit()``.
         """
         self._state.rate_limiter.force(remaining, reset)
@@ -289,7 +289,7 @@ class GitHubEmulator:
     # -- request processing ---------------------------------------------------
 
     def _serve(self, handler: _RequestHandler) -> None:
-        """Answer one HTTP request, applying the faults scheduled for it."""
+        """Respond to one HTTP request, applying the faults scheduled for it."""
         body = _read_body(handler)
         raw_path = urlsplit(handler.path).path
         faults = self._faults.next_call()
@@ -307,7 +307,7 @@ class GitHubEmulator:
 
         status_fault = next((fault for fault in faults if fault.kind == "status"), None)
         if status_fault is not None:
-            logger.info("Answering %s %s with %d as scheduled", handler.command, raw_path, status_fault.status)
+            logger.info("Responding to %s %s with %d as scheduled", handler.command, raw_path, status_fault.status)
             response = _fault_response(status_fault)
         else:
             response = self._dispatch(handler.command, handler.path, _lower_headers(handler), body)
@@ -328,12 +328,14 @@ class GitHubEmulator:
         try:
             user, token = self._authenticate(headers)
         except ApiError as error:
+            logger.info("Rejected %s %s: %s", method, parsed.path, error.message)
             response = error.to_response(DOCS_ROOT)
             response.headers.update(self._state.rate_limiter.peek("anonymous", False).headers())
             return response
 
         limit = self._count_call(user, path)
         if limit.exceeded:
+            logger.info("Rate limit exceeded for %s %s", method, path)
             return _rate_limited_response(user, limit)
 
         response = self._run_route(method, path, parsed.path, query, headers, body, user, token)
@@ -367,7 +369,7 @@ class GitHubEmulator:
         limiter = self._state.rate_limiter
         caller = user.login if user else "anonymous"
         if path == "/rate_limit":
-            # GitHub does not count this endpoint, and it answers even when the limit is spent.
+            # GitHub does not count this endpoint, and it works even when the limit is spent.
             return limiter.peek(caller, user is not None)
         return limiter.consume(caller, user is not None)
 
@@ -375,14 +377,15 @@ class GitHubEmulator:
                    headers: dict[str, str], body: bytes, user: User | None, token: str | None) -> ApiResponse:
         found = find_route(method, path)
         if found is None:
-            logger.warning("No emulated endpoint for %s %s; answering 404", method, path)
+            logger.warning("No emulated endpoint for %s %s; returning 404 Not Found", method, path)
             self.unhandled.append((method, path))
             return ApiError(404, "Not Found").to_response(DOCS_ROOT)
         route, params = found
 
         try:
             parsed_body = json.loads(body) if body.strip() else None
-        except ValueError:
+        except ValueError as error:
+            logger.info("Rejected %s %s: the body is not valid JSON (%s)", method, path, error)
             return ApiError(400, "Problems parsing JSON").to_response(route.documentation_url)
 
         request = ApiRequest(method=method, path=path, query=query, headers=headers, body=parsed_body,
@@ -392,6 +395,7 @@ class GitHubEmulator:
             with self._state.lock:
                 return route.handler(self._state, request)
         except ApiError as error:
+            logger.info("%s %s returns %d: %s", method, path, error.status, error.message)
             return error.to_response(route.documentation_url)
         except Exception as error:  # noqa: BLE001 (a bug in a handler must reach the test as a 500, not kill the thread)
             logger.exception("GitHub emulator failed on %s %s", method, path)
@@ -423,7 +427,7 @@ def _fault_response(fault: Fault) -> ApiResponse:
 
 
 class _EmulatorHTTPServer(ThreadingHTTPServer):
-    # Daemon threads and no joining on close, so stop() returns even while a delayed call sleeps.
+    # Daemon threads that are not joined on close, so stop() returns even while a delayed call sleeps.
     daemon_threads = True
     block_on_close = False
     emulator: GitHubEmulator
@@ -436,8 +440,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        # Headers and body go out in two writes; without TCP_NODELAY, Nagle's algorithm holds the
-        # body until the client's delayed ACK, which adds about 40 ms to every call.
+        # Headers and body go out in two writes. Without TCP_NODELAY, Nagle's algorithm delays the
+        # body until the client's delayed ACK, which added about 40 ms to every call here.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_GET(self) -> None:
@@ -490,4 +494,4 @@ def _write_response(handler: BaseHTTPRequestHandler, response: ApiResponse) -> N
         handler.wfile.write(payload)
     except (BrokenPipeError, ConnectionResetError) as error:
         # The client gave up first, for example after a timeout on a delayed call.
-        logger.info("Client closed the connection before the %d answer was sent: %s", response.status, error)
+        logger.info("Client closed the connection before the %d response was sent: %s", response.status, error)
