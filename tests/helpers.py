@@ -1,4 +1,4 @@
-"""Helpers shared by the tests: where the shared fixtures are, and copying them."""
+"""Helpers for the tests: where the test data is, copying it, and running git."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import subprocess
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-SHARED = REPOSITORY.parent / "shared"
-CASES = SHARED / "cases"
-DECIDER_ENSEMBLE = SHARED / "data" / "decider-ensemble"
+TEST_DATA = REPOSITORY / "tests" / "data"
+# The failure cases rebuilt from real bug reports; each folder's expected.md gives the outcome.
+CASES = TEST_DATA / "cases"
+DECIDER_ENSEMBLE = TEST_DATA / "decider-ensemble"
 
 
 def copy_case(name: str, destination: Path) -> Path:

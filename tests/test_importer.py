@@ -17,7 +17,7 @@ from datami_py.package import importer
 from datami_py.package.importer import import_datami, resolve_repository_url
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-SOURCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "decider-ensemble"
+SOURCE = Path(__file__).resolve().parent / "data" / "decider-ensemble"
 GITFILES = SOURCE / "widget" / "gitfiles.json"
 CSV_FILE = SOURCE / "csv" / "geocoding" / "decider-ensemble-ressources-geocoded.csv"
 SCHEMA_FILE = "json/decider-ensemble-ressources-schema.json"

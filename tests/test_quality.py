@@ -1,7 +1,7 @@
 """Tests of the data-quality checks: exact issue codes and parameters for each function.
 
 The tables cover hand-made cells. The real-data tests run on the Décider Ensemble export and
-its Datami field settings, and are skipped when that folder is not next to the repository.
+its Datami field settings, as copied under ``tests/data/decider-ensemble``.
 """
 
 from __future__ import annotations
@@ -60,12 +60,9 @@ from datami_py.quality import (
     territory_of,
 )
 
-DECIDER_ENSEMBLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "decider-ensemble"
+DECIDER_ENSEMBLE = Path(__file__).resolve().parent / "data" / "decider-ensemble"
 GEOCODED_CSV = DECIDER_ENSEMBLE / "csv" / "geocoding" / "decider-ensemble-ressources-geocoded.csv"
 FIELD_SETTINGS = DECIDER_ENSEMBLE / "json" / "decider-ensemble-ressources-fields-custom-props.json"
-needs_decider_ensemble = pytest.mark.skipif(
-    not GEOCODED_CSV.exists(), reason="the Décider Ensemble data folder is not next to the repository"
-)
 
 # The "CODE DEMARCHE" vocabulary of Décider Ensemble, and a vocabulary whose last code contains
 # the delimiter "-".
@@ -555,7 +552,6 @@ def code_vocabularies() -> dict[str, tuple[list[str], str]]:
     }
 
 
-@needs_decider_ensemble
 def test_decider_ensemble_codes() -> None:
     rows = read_decider_ensemble()
     vocabularies = code_vocabularies()
@@ -578,7 +574,6 @@ def test_decider_ensemble_codes() -> None:
     }
 
 
-@needs_decider_ensemble
 def test_decider_ensemble_code_readings() -> None:
     codes, separator = code_vocabularies()["CODE DEMARCHE"]
 
@@ -588,7 +583,6 @@ def test_decider_ensemble_code_readings() -> None:
     assert check_codes("BP ", codes, separator).canonical == "BP"
 
 
-@needs_decider_ensemble
 def test_decider_ensemble_links() -> None:
     # Three links would not open as written. Two lack a scheme (one of them also starts with
     # a space). The third, " https://www.sncf-reseau.com/fr", has a scheme once stripped, so
@@ -608,7 +602,6 @@ def test_decider_ensemble_links() -> None:
     assert set(values_by_code) == {LINK_NO_SCHEME, LEADING_WHITESPACE, TRAILING_WHITESPACE, LINK_CONTAINS_SPACES}
 
 
-@needs_decider_ensemble
 def test_decider_ensemble_text() -> None:
     rows = read_decider_ensemble()
     codes_by_cell = [[issue.code for issue in check_text(value)] for row in rows for value in row.values()]
@@ -623,7 +616,6 @@ def test_decider_ensemble_text() -> None:
     assert sum(1 for codes in codes_by_cell if CONTROL_CHARACTERS in codes) == 0
 
 
-@needs_decider_ensemble
 def test_decider_ensemble_coordinates() -> None:
     rows = read_decider_ensemble()
     territories: Counter[str | None] = Counter()
@@ -640,7 +632,6 @@ def test_decider_ensemble_coordinates() -> None:
     assert territories == {"France métropolitaine": 99, "La Réunion": 1, "Guyane": 1}
 
 
-@needs_decider_ensemble
 def test_decider_ensemble_overseas_rows() -> None:
     overseas = {
         row["BAN_city"]: territory_of(float(row["BAN_latitude"]), float(row["BAN_longitude"]))
