@@ -19,8 +19,10 @@ from github import (
     RateLimitExceededException, UnknownObjectException,
 )
 
-from tests.github_emulator import Call, GitHubEmulator
-from tests.github_emulator.plugin import EDITOR_TOKEN
+from tests.github_emulator import EDITOR_TOKEN, Call, GitHubEmulator
+
+# The root conftest.py registers this plugin too; pytest loads a plugin module only once.
+pytest_plugins = ["tests.github_emulator.plugin"]
 
 OWNER = "owner"
 NAME = "data"

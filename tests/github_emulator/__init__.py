@@ -2,4 +2,8 @@
 
 from .server import Call, GitHubEmulator
 
-__all__ = ["Call", "GitHubEmulator"]
+# The user that the ``github_emulator`` fixture registers.
+EDITOR_LOGIN = "editor"
+EDITOR_TOKEN = "ghp_editortoken0000000000000000000000"
+
+__all__ = ["Call", "EDITOR_LOGIN", "EDITOR_TOKEN", "GitHubEmulator"]

@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from . import EDITOR_LOGIN, EDITOR_TOKEN
 from .server import GitHubEmulator
-
-EDITOR_LOGIN = "editor"
-EDITOR_TOKEN = "ghp_editortoken0000000000000000000000"
 
 
 @pytest.fixture

@@ -15,29 +15,23 @@ entry in ``unhandled``, so a missing endpoint is visible.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import logging
-import socket
 import threading
-import uuid
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import urlsplit
 
-from . import routes_contents, routes_git, routes_pulls, routes_repos  # noqa: F401 (importing registers the routes)
-from .api import DOCS_ROOT, ApiError, ApiRequest, ApiResponse, find_route
-from .faults import Fault, FaultSchedule, RateLimitStatus
+from .api import DOCS_ROOT, ApiResponse
+from .dispatch import Dispatcher
+from .faults import Fault, FaultSchedule
 from .gitrepo import FILE_MODE, ZERO_SHA, BareRepository, Identity, TreeEntry
 from .model import MEBIBYTE, EmulatorState, Repository, User, utc_now
 from .routes_pulls import refresh_pull
+from .transport import EmulatorHTTPServer, RequestHandler, lower_headers, read_body, write_response
 
 logger = logging.getLogger("tests.github_emulator")
-
-RATE_LIMIT_DOCUMENTATION_URL = "https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting"
 
 
 class Call(NamedTuple):
@@ -70,10 +64,10 @@ class GitHubEmulator:
         self._faults = FaultSchedule()
         self._calls_lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server: _EmulatorHTTPServer | None = None
+        self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._dispatcher = Dispatcher(self._state)
         self.calls: list[Call] = []
-        self.unhandled: list[tuple[str, str]] = []
 
     # -- lifecycle --------------------------------------------------------
 
@@ -83,8 +77,8 @@ class GitHubEmulator:
             raise RuntimeError("the GitHub emulator is already running")
         self.root.mkdir(parents=True, exist_ok=True)
         self._stopping.clear()
-        self._server = _EmulatorHTTPServer(("127.0.0.1", 0), _RequestHandler)
-        self._server.emulator = self
+        self._server = EmulatorHTTPServer(("127.0.0.1", 0), RequestHandler)
+        self._server.serve_request = self._serve
         host, port = self._server.server_address[:2]
         self._state.base_url = f"http://{host}:{port}"
 
@@ -112,6 +106,11 @@ class GitHubEmulator:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+    @property
+    def unhandled(self) -> list[tuple[str, str]]:
+        """(method, path) of every request that matched no emulated endpoint, oldest first."""
+        return self._dispatcher.unhandled
 
     @property
     def base_url(self) -> str:
@@ -288,9 +287,9 @@ class GitHubEmulator:
 
     # -- request processing ---------------------------------------------------
 
-    def _serve(self, handler: _RequestHandler) -> None:
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         """Respond to one HTTP request, applying the faults scheduled for it."""
-        body = _read_body(handler)
+        body = read_body(handler)
         raw_path = urlsplit(handler.path).path
         faults = self._faults.next_call()
 
@@ -310,112 +309,18 @@ class GitHubEmulator:
             logger.info("Responding to %s %s with %d as scheduled", handler.command, raw_path, status_fault.status)
             response = _fault_response(status_fault)
         else:
-            response = self._dispatch(handler.command, handler.path, _lower_headers(handler), body)
+            response = self._dispatcher.handle(handler.command, handler.path, lower_headers(handler), body)
 
         self._record(Call(handler.command, raw_path, response.status))
-        _write_response(handler, response)
+        write_response(handler, response)
 
     def _record(self, call: Call) -> None:
         with self._calls_lock:
             self.calls.append(call)
 
-    def _dispatch(self, method: str, target: str, headers: dict[str, str], body: bytes) -> ApiResponse:
-        """Authenticate, count against the rate limit, route and run one API call."""
-        parsed = urlsplit(target)
-        path = unquote(parsed.path)
-        query = dict(parse_qsl(parsed.query, keep_blank_values=True))
-
-        try:
-            user, token = self._authenticate(headers)
-        except ApiError as error:
-            logger.info("Rejected %s %s: %s", method, parsed.path, error.message)
-            response = error.to_response(DOCS_ROOT)
-            response.headers.update(self._state.rate_limiter.peek("anonymous", False).headers())
-            return response
-
-        limit = self._count_call(user, path)
-        if limit.exceeded:
-            logger.info("Rate limit exceeded for %s %s", method, path)
-            return _rate_limited_response(user, limit)
-
-        response = self._run_route(method, path, parsed.path, query, headers, body, user, token)
-        response.headers.update(limit.headers())
-        return response
-
-    def _authenticate(self, headers: dict[str, str]) -> tuple[User | None, str | None]:
-        """Return the caller and token of ``Authorization: token|Bearer|Basic``; raise 401 for an unknown token."""
-        header = headers.get("authorization")
-        if not header:
-            return None, None
-
-        scheme, _, credentials = header.partition(" ")
-        token = credentials.strip()
-        if scheme.lower() == "basic":
-            # GitHub accepts a token as the password of Basic authentication.
-            try:
-                token = base64.b64decode(token).decode("utf-8").partition(":")[2]
-            except (binascii.Error, UnicodeDecodeError):
-                token = ""
-        elif scheme.lower() not in ("token", "bearer"):
-            token = ""
-
-        with self._state.lock:
-            user = self._state.user_for_token(token) if token else None
-        if user is None:
-            raise ApiError(401, "Bad credentials")
-        return user, token
-
-    def _count_call(self, user: User | None, path: str) -> RateLimitStatus:
-        limiter = self._state.rate_limiter
-        caller = user.login if user else "anonymous"
-        if path == "/rate_limit":
-            # GitHub does not count this endpoint, and it works even when the limit is spent.
-            return limiter.peek(caller, user is not None)
-        return limiter.consume(caller, user is not None)
-
-    def _run_route(self, method: str, path: str, raw_path: str, query: dict[str, str],
-                   headers: dict[str, str], body: bytes, user: User | None, token: str | None) -> ApiResponse:
-        found = find_route(method, path)
-        if found is None:
-            logger.warning("No emulated endpoint for %s %s; returning 404 Not Found", method, path)
-            self.unhandled.append((method, path))
-            return ApiError(404, "Not Found").to_response(DOCS_ROOT)
-        route, params = found
-
-        try:
-            parsed_body = json.loads(body) if body.strip() else None
-        except ValueError as error:
-            logger.info("Rejected %s %s: the body is not valid JSON (%s)", method, path, error)
-            return ApiError(400, "Problems parsing JSON").to_response(route.documentation_url)
-
-        request = ApiRequest(method=method, path=path, query=query, headers=headers, body=parsed_body,
-                             user=user, token=token, raw_path=raw_path, params=params,
-                             documentation_url=route.documentation_url)
-        try:
-            with self._state.lock:
-                return route.handler(self._state, request)
-        except ApiError as error:
-            logger.info("%s %s returns %d: %s", method, path, error.status, error.message)
-            return error.to_response(route.documentation_url)
-        except Exception as error:  # noqa: BLE001 (a bug in a handler must reach the test as a 500, not kill the thread)
-            logger.exception("GitHub emulator failed on %s %s", method, path)
-            return ApiResponse(500, {"message": f"GitHub emulator error: {error!r}",
-                                     "documentation_url": route.documentation_url, "status": "500"})
-
 
 def _identity_of(user: User) -> Identity:
     return Identity(user.name, user.email, utc_now())
-
-
-def _rate_limited_response(user: User | None, limit: RateLimitStatus) -> ApiResponse:
-    """Build GitHub's 403 for a spent primary rate limit."""
-    if user is not None:
-        message = f"API rate limit exceeded for user ID {user.id}."
-    else:
-        message = ("API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated requests "
-                   "get a higher rate limit. Check out the documentation for more details.)")
-    body = {"message": message, "documentation_url": RATE_LIMIT_DOCUMENTATION_URL}
-    return ApiResponse(403, body, limit.headers())
 
 
 def _fault_response(fault: Fault) -> ApiResponse:
@@ -424,74 +329,3 @@ def _fault_response(fault: Fault) -> ApiResponse:
         body = {"message": HTTPStatus(fault.status).phrase, "documentation_url": DOCS_ROOT,
                 "status": str(fault.status)}
     return ApiResponse(fault.status, body, dict(fault.headers or {}))
-
-
-class _EmulatorHTTPServer(ThreadingHTTPServer):
-    # Daemon threads that are not joined on close, so stop() returns even while a delayed call sleeps.
-    daemon_threads = True
-    block_on_close = False
-    emulator: GitHubEmulator
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "GitHubEmulator"
-    server: _EmulatorHTTPServer
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in two writes. Without TCP_NODELAY, Nagle's algorithm delays the
-        # body until the client's delayed ACK, which added about 40 ms to every call here.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def do_GET(self) -> None:
-        self.server.emulator._serve(self)
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
-
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.debug("%s - %s", self.address_string(), format % args)
-
-
-def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
-    # NOTE: chunked request bodies are not decoded; requests (used by PyGithub) sends Content-Length.
-    length = int(handler.headers.get("Content-Length") or 0)
-    return handler.rfile.read(length) if length else b""
-
-
-def _lower_headers(handler: BaseHTTPRequestHandler) -> dict[str, str]:
-    return {name.lower(): value for name, value in handler.headers.items()}
-
-
-def _encode_body(body: Any, headers: dict[str, str]) -> tuple[bytes, str]:
-    """Return the bytes to send and their content type."""
-    if body is None:
-        return b"", "application/json; charset=utf-8"
-    if isinstance(body, bytes):
-        return body, headers.get("Content-Type", "application/octet-stream")
-    if isinstance(body, str):
-        return body.encode("utf-8"), headers.get("Content-Type", "text/html; charset=utf-8")
-    return json.dumps(body, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8"
-
-
-def _write_response(handler: BaseHTTPRequestHandler, response: ApiResponse) -> None:
-    payload, content_type = _encode_body(response.body, response.headers)
-    if response.status == 204:
-        payload = b""
-
-    headers = {
-        "Content-Type": content_type,
-        "X-GitHub-Media-Type": "github.v3; format=json",
-        "X-GitHub-Request-Id": uuid.uuid4().hex[:20].upper(),
-        **response.headers,
-        "Content-Length": str(len(payload)),
-    }
-    try:
-        handler.send_response(response.status)
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(payload)
-    except (BrokenPipeError, ConnectionResetError) as error:
-        # The client gave up first, for example after a timeout on a delayed call.
-        logger.info("Client closed the connection before the %d response was sent: %s", response.status, error)
