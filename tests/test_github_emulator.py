@@ -578,3 +578,50 @@ def test_unknown_endpoint_is_404_and_logged(github_emulator, upstream, caplog):
                                "status": "404"}
     assert github_emulator.unhandled == [("GET", "/repos/owner/data/issues")]
     assert "No emulated endpoint for GET /repos/owner/data/issues" in caplog.text
+
+
+def test_invalid_json_is_400(github_emulator, upstream):
+    response = requests.post(f"{github_emulator.base_url}/repos/owner/data/git/blobs", data="{not json",
+                             headers={"Authorization": f"token {EDITOR_TOKEN}"}, timeout=5)
+
+    assert response.status_code == 400
+    assert response.json()["message"] == "Problems parsing JSON"
+
+
+def test_anonymous_reads_public_repository(github_emulator, upstream):
+    repo = connect(github_emulator, token=None).get_repo("owner/data")
+
+    assert repo.get_contents("data.csv").decoded_content == TABLE
+    with pytest.raises(GithubException) as caught:
+        repo.create_git_ref("refs/heads/x", upstream)
+    assert caught.value.status == 401
+
+
+def test_lists_follow_link_pages(github_emulator, repo, upstream):
+    bare = github_emulator.bare_path(OWNER, NAME)
+    commands = "".join(f"create refs/heads/branch-{number:02d} {upstream}\n" for number in range(40))
+    subprocess.run(["git", "--git-dir", str(bare), "update-ref", "--stdin"], input=commands, text=True, check=True)
+    github_emulator.reset_calls()
+
+    names = [branch.name for branch in repo.get_branches()]
+
+    assert len(names) == 41
+    assert names[0] == "branch-00"
+    assert [call.path for call in github_emulator.calls] == ["/repos/owner/data/branches"] * 2
+
+
+def test_raw_media_type_returns_bytes(github_emulator, upstream):
+    response = requests.get(f"{github_emulator.base_url}/repos/owner/data/contents/data.csv",
+                            headers={"Authorization": f"token {EDITOR_TOKEN}",
+                                     "Accept": "application/vnd.github.raw+json"}, timeout=5)
+
+    assert response.status_code == 200
+    assert response.content == TABLE
+
+
+def test_commit_files_deletes_with_none(github_emulator, upstream):
+    github_emulator.commit_files(OWNER, NAME, "main", {"docs/readme.md": None}, "Remove the readme")
+
+    with pytest.raises(FileNotFoundError):
+        github_emulator.read_file(OWNER, NAME, "main", "docs/readme.md")
+    assert github_emulator.read_file(OWNER, NAME, upstream, "docs/readme.md") == b"# Data\n"

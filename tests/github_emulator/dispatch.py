@@ -54,7 +54,7 @@ class Dispatcher:
         return response
 
     def _authenticate(self, headers: dict[str, str]) -> tuple[User | None, str | None]:
-        """Return the caller and token of ``Authorization: token|Bearer|Basic``; raise 401 for an unknown token."""
+        """Return the caller and token of ``Authorization: token|Bearer|Basic``, or raise 401 for an unknown token."""
         header = headers.get("authorization")
         if not header:
             return None, None
