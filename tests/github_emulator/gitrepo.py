@@ -48,12 +48,11 @@ class GitError(RuntimeError):
         super().__init__(f"git {' '.join(args)} failed with exit status {returncode}: {self.stderr}")
 
 
-def run_git(args: list[str], *, cwd: Path | None = None, input: bytes | None = None,
-            extra_env: Mapping[str, str] | None = None) -> bytes:
+def run_git(args: list[str], *, input: bytes | None = None, extra_env: Mapping[str, str] | None = None) -> bytes:
     """Run ``git ARGS`` and return its standard output; raise GitError on failure."""
     env = _GIT_ENV if not extra_env else {**_GIT_ENV, **extra_env}
     completed = subprocess.run(
-        ["git", *args], cwd=cwd, input=input, env=env,
+        ["git", *args], input=input, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False,
     )
     if completed.returncode != 0:
@@ -201,10 +200,6 @@ class BareRepository:
     def read_blob(self, sha: str) -> bytes:
         """Return the bytes of blob SHA; raise GitError when it is no blob."""
         return self._git("cat-file", "blob", sha)
-
-    def blob_size(self, sha: str) -> int:
-        """Return the size in bytes of object SHA."""
-        return int(self._git("cat-file", "-s", sha).decode())
 
     def make_tree(self, entries: Iterable[TreeEntry]) -> str:
         """Write a tree with ENTRIES (names without slashes) and return its sha."""

@@ -24,10 +24,11 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from .api import DOCS_ROOT, ApiResponse
+from .common import user_identity
 from .dispatch import Dispatcher
 from .faults import Fault, FaultSchedule
 from .gitrepo import FILE_MODE, ZERO_SHA, BareRepository, Identity, TreeEntry
-from .model import MEBIBYTE, EmulatorState, Repository, User, utc_now
+from .model import MEBIBYTE, EmulatorState, Repository, utc_now
 from .routes_pulls import refresh_pull
 from .transport import EmulatorHTTPServer, RequestHandler, lower_headers, read_body, write_response
 
@@ -153,7 +154,7 @@ class GitHubEmulator:
             git = BareRepository.create(self._state.bare_path_for(owner, name), default_branch)
             changes = {path: TreeEntry(FILE_MODE, "blob", git.write_blob(data), path) for path, data in files.items()}
             tree = git.update_tree(None, changes)
-            identity = _identity_of(owner_user)
+            identity = user_identity(owner_user)
             commit = git.create_commit(tree, [], "Initial commit", identity, identity)
             git.set_ref(f"refs/heads/{default_branch}", commit, ZERO_SHA)
 
@@ -173,12 +174,13 @@ class GitHubEmulator:
             git = repository.git
             head = git.ref_target(f"refs/heads/{branch}")
             parent = head or git.ref_target(f"refs/heads/{repository.default_branch}")
-            assert parent is not None, f"{owner}/{name} has no default branch {repository.default_branch}"
+            if parent is None:
+                raise KeyError(f"{owner}/{name} has neither branch {branch!r} nor its default branch to start from")
 
             changes = {path: None if data is None else TreeEntry(FILE_MODE, "blob", git.write_blob(data), path)
                        for path, data in files.items()}
             tree = git.update_tree(git.read_commit(parent).tree, changes)
-            identity = Identity(*author, utc_now()) if author else _identity_of(repository.owner)
+            identity = Identity(*author, utc_now()) if author else user_identity(repository.owner)
             commit = git.create_commit(tree, [parent], message, identity, identity)
             git.set_ref(f"refs/heads/{branch}", commit, head or ZERO_SHA)
             return commit
@@ -317,10 +319,6 @@ class GitHubEmulator:
     def _record(self, call: Call) -> None:
         with self._calls_lock:
             self.calls.append(call)
-
-
-def _identity_of(user: User) -> Identity:
-    return Identity(user.name, user.email, utc_now())
 
 
 def _fault_response(fault: Fault) -> ApiResponse:
