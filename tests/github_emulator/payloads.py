@@ -127,6 +127,7 @@ def user_detail_json(state: EmulatorState, user: User, *, authenticated: bool) -
     body.update({
         "name": user.name, "company": None, "blog": "", "location": None,
         "email": user.email, "hireable": None, "bio": None, "twitter_username": None,
+        **({"notification_email": user.email} if authenticated else {}),
         "public_repos": sum(1 for repo in owned if not repo.private),
         "public_gists": 0, "followers": 0, "following": 0,
         "created_at": iso_time(user.created_at), "updated_at": iso_time(user.created_at),
@@ -187,6 +188,15 @@ def repository_json(state: EmulatorState, repository: Repository, viewer: User |
     })
     if viewer is not None:
         body["permissions"] = permissions_json(state.access_level(repository, viewer))
+    if detail and viewer is not None:
+        body.update({
+            "temp_clone_token": "", "allow_squash_merge": True, "allow_merge_commit": True,
+            "allow_rebase_merge": True, "allow_auto_merge": False, "delete_branch_on_merge": False,
+            "allow_update_branch": False, "use_squash_pr_title_as_default": False,
+            "squash_merge_commit_message": "COMMIT_MESSAGES", "squash_merge_commit_title": "COMMIT_OR_PR_TITLE",
+            "merge_commit_message": "PR_TITLE", "merge_commit_title": "MERGE_MESSAGE",
+            "custom_properties": {},
+        })
     if detail:
         if repository.parent is not None:
             body["parent"] = repository_json(state, repository.parent, viewer)
