@@ -23,7 +23,9 @@ _YEAR = re.compile(r"[+-]?\d{4}")
 _YEARMONTH = re.compile(r"(\d{4})-(\d{2})")
 _DURATION = re.compile(r"P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?")
 _NON_BARE = re.compile(r"^[^\d.+-]+|[^\d.]+$")
-_SPECIAL_NUMBERS = {"NaN": float("nan"), "INF": float("inf"), "-INF": float("-inf")}
+# Table Schema's special number values; frictionless-py 5.21 reads them in any case.
+_SPECIAL_NUMBERS = {"NAN": float("nan"), "INF": float("inf"), "-INF": float("-inf")}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class CellTypeError(ValueError):
@@ -42,8 +44,8 @@ def _strip_bare(text: str, field: Field) -> str:
 
 def parse_number(text: str, field: Field) -> float:
     """Parse a ``number`` cell honouring ``decimalChar``, ``groupChar`` and ``bareNumber``."""
-    if text in _SPECIAL_NUMBERS:
-        return _SPECIAL_NUMBERS[text]
+    if text.upper() in _SPECIAL_NUMBERS:
+        return _SPECIAL_NUMBERS[text.upper()]
 
     decimal_char = field.get("decimalChar", ".")
     group_char = field.get("groupChar", "")
@@ -91,7 +93,8 @@ def parse_date(text: str, field: Field) -> dt.date:
     form = field.get("format", "default")
     try:
         if form in ("default", None):
-            if len(text) != 10:
+            # Python also reads week dates such as 2024-W10-1; Table Schema wants YYYY-MM-DD.
+            if not _ISO_DATE.fullmatch(text):
                 raise CellTypeError(text)
             return dt.date.fromisoformat(text)
         if form == "any":

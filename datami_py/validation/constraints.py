@@ -192,7 +192,8 @@ class FieldChecker:
                 continue
             try:
                 limit = parse_cell(str(constraints[key]), self.descriptor)
-                if breaks(value, limit):
+                # NaN compares false with everything, yet it is within no range.
+                if value != value or breaks(value, limit):
                     return code, {"value": text, "limit": constraints[key]}
             except (CellTypeError, TypeError):
                 continue

@@ -17,6 +17,7 @@ from typing import Any
 from datami_py.errors import Finding
 from datami_py.i18n import message
 from datami_py.table import Table
+from datami_py.schema.types import CellTypeError
 from datami_py.validation.constraints import CATEGORY, FieldChecker, compile_field
 from datami_py.validation.quality_rules import QualityRules
 
@@ -34,6 +35,10 @@ EXTRA_CELL = message(
 DUPLICATE_KEY = message(
     "row.duplicate-key",
     "This row has the same key as row {other_row}. Each row needs its own key: change one of them.",
+)
+BLANK_KEY = message(
+    "row.blank-key",
+    "This empty row has no key, and every row needs one. Delete the row, or fill it in with its own key.",
 )
 DUPLICATE_VALUE = message(
     "value.duplicate",
@@ -96,17 +101,21 @@ def compile_checkers(table: Table) -> dict[str, FieldChecker]:
             checkers[name] = compile_field(descriptor, table.missing_values)
             if codes:
                 checkers[name].extra.append(_string_category_check(codes))
+        # Table Schema: every field of the primary key is required.
+        if name in table.primary_key:
+            checkers[name].required = True
     return checkers
+
+
+def _is_blank(table: Table, row: int) -> bool:
+    """True when every cell of ``row`` is empty, as an empty line or as delimiters only."""
+    return all(not table.raw_cell(row, column) for column in range(max(len(table.document.header), 1)))
 
 
 def _structure_findings(table: Table, row: int, width: int) -> Iterator[Finding]:
     if table.is_added(row):
         return
-    record = table.document.rows[row] if row not in table._overlay.cells else None
     length = len(table.document.rows[row])
-    if length == 1 and width > 1 and table.document.rows[row][0] == "" and record is not None:
-        yield Finding(BLANK_ROW, "error", table.location(row))
-        return
     if length < width:
         for column in range(length, width):
             label = table.document.header[column]
@@ -117,12 +126,24 @@ def _structure_findings(table: Table, row: int, width: int) -> Iterator[Finding]
             yield Finding(EXTRA_CELL, "error", table.location(row), {"count": length, "expected": width, "column": column + 1})
 
 
-def _key_findings(table: Table, rows: list[int]) -> Iterator[Finding]:
+def _logical(checkers: dict[str, FieldChecker], name: str, text: str | None) -> Any:
+    """Return the typed value of a cell for comparisons (``01`` equals ``1`` as integers), else its text."""
+    checker = checkers.get(name)
+    try:
+        value = checker.parse(text) if checker else text
+    except CellTypeError:
+        return ("text", text)
+    return ("value", repr(value) if isinstance(value, (list, dict)) else value)
+
+
+def _key_findings(table: Table, rows: list[int], checkers: dict[str, FieldChecker]) -> Iterator[Finding]:
     """Report rows whose primary key, or a unique field's value, repeats an earlier row's."""
     if table.primary_key and all(table.column_of(name) is not None for name in table.primary_key):
-        first_row: dict[str, int] = {}
+        first_row: dict[Any, int] = {}
         for row in rows:
-            key = table.key_of(row) or ""
+            if _is_blank(table, row) and len(table.document.header) > 1:
+                continue
+            key = tuple(_logical(checkers, name, table.cell(row, name)) for name in table.primary_key)
             if key in first_row:
                 params = {"other_row": table.row_number(first_row[key])}
                 yield Finding(DUPLICATE_KEY, "error", table.location(row), params)
@@ -133,16 +154,17 @@ def _key_findings(table: Table, rows: list[int]) -> Iterator[Finding]:
         name = str(descriptor.get("name"))
         if not (descriptor.get("constraints") or {}).get("unique") or table.column_of(name) is None:
             continue
-        seen: dict[str, int] = {}
+        seen: dict[Any, int] = {}
         for row in rows:
             text = table.cell(row, name)
             if table.is_missing(text):
                 continue
-            if text in seen:
-                params = {"value": text, "other_row": table.row_number(seen[text])}
+            value = _logical(checkers, name, text)
+            if value in seen:
+                params = {"value": text, "other_row": table.row_number(seen[value])}
                 yield Finding(DUPLICATE_VALUE, "error", table.location(row, name, text), params)
             else:
-                seen[text or ""] = row
+                seen[value] = row
 
 
 def validate_table(table: Table, settings: dict[str, Any] | None = None, *, quality: bool = True) -> ValidationReport:
@@ -157,12 +179,17 @@ def validate_table(table: Table, settings: dict[str, Any] | None = None, *, qual
     rows = table.row_ids
 
     for row in rows:
+        if width > 1 and _is_blank(table, row):
+            findings.append(Finding(BLANK_ROW, "error", table.location(row)))
+            if table.primary_key:
+                findings.append(Finding(BLANK_KEY, "error", table.location(row)))
+            continue
         findings.extend(_structure_findings(table, row, width))
         findings.extend(_cell_findings(table, row, checkers))
         if rules is not None:
             findings.extend(rules.check_row(table, row))
 
-    findings.extend(_key_findings(table, rows))
+    findings.extend(_key_findings(table, rows, checkers))
     return ValidationReport(findings)
 
 
