@@ -108,8 +108,9 @@ def compile_checkers(table: Table) -> dict[str, FieldChecker]:
 
 
 def _is_blank(table: Table, row: int) -> bool:
-    """True when every cell of ``row`` is empty, as an empty line or as delimiters only."""
-    return all(not table.raw_cell(row, column) for column in range(max(len(table.document.header), 1)))
+    """True when every cell of ``row`` is missing: an empty line, delimiters only, or missing values such as NA."""
+    width = max(len(table.document.header), 1)
+    return all(not text or table.is_missing(text) for text in (table.raw_cell(row, column) for column in range(width)))
 
 
 def _structure_findings(table: Table, row: int, width: int) -> Iterator[Finding]:
