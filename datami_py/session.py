@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from datami_py.csvfile import CsvDocument
+from datami_py.csvfile.cells import head
 from datami_py.errors import DatamiError, Finding, Location
 from datami_py.gitrepo import committed_file
 from datami_py.i18n import message
@@ -27,6 +28,9 @@ from datami_py.validation import ValidationReport, validate_table
 from datami_py.validation.constraints import compile_field
 from datami_py.validation.validator import DUPLICATE_KEY, category_values, compile_checkers
 from datami_py.validation.quality_rules import UNKNOWN_CODE
+
+# Rows read to infer the types of a bare CSV file.
+INFER_SAMPLE_ROWS = 10_000
 
 FILE_CHANGED_ON_DISK = message(
     "session.file-changed",
@@ -73,7 +77,7 @@ class Session:
         data = resource.file.read_bytes()
         document = CsvDocument.parse(data, encoding=resource.encoding, delimiter=resource.delimiter, path=resource.file, name=resource.path)
 
-        schema = resource.schema or infer_schema(document.header, document.rows)
+        schema = resource.schema or infer_schema(document.header, head(document.cells, INFER_SAMPLE_ROWS))
         table = Table(document, schema, name=resource.name, file=resource.path)
         opened = OpenTable(resource, table, hashlib.sha256(data).hexdigest())
         self.tables[resource.name] = opened

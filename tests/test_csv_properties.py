@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from datami_py.csvfile import CsvChanges, CsvDocument
+from datami_py.errors import DatamiError
 
 # Letters French files contain, plus every character that quoting must handle.
 ALPHABET = "abcXYZ019 éèàçÉœŒ’«»–€\"',;|\t\r\n"
@@ -89,3 +91,40 @@ def test_added_row_reads_back(drawn, values):
     assert output.startswith(data.rstrip(b"\r\n"))
     assert CsvDocument.parse(output, delimiter=delimiter, encoding=declared).rows == [*rows, new_row]
     assert output.endswith((b"\n", b"\r")) == data.endswith((b"\n", b"\r"))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(csv_files())
+def test_fast_reader_matches_exact_reader(drawn):
+    data, delimiter, header, rows, declared = drawn
+
+    exact = CsvDocument.parse(data, delimiter=delimiter, encoding=declared, fast=False)
+    fast = CsvDocument.parse(data, delimiter=delimiter, encoding=declared, fast=True)
+
+    assert fast.rows == exact.rows == rows
+    assert list(fast.starts) == list(exact.starts)
+    assert fast.render() == data
+
+
+@pytest.mark.parametrize("text", [
+    'a,b\n1,"x"y\n',
+    'a,b\n1,x"y\n',
+    'a,b\n1,"never closed\n2,3\n',
+    'a,b\n1,2\n\n3,4\n',
+    'a,b\n1,2,3\n',
+    'a,b\r1,2\r',
+])
+def test_fast_reader_falls_back_on_irregular_files(text):
+    data = text.encode()
+
+    try:
+        exact = CsvDocument.parse(data, delimiter=",", fast=False)
+    except DatamiError as error:
+        with pytest.raises(DatamiError) as raised:
+            CsvDocument.parse(data, delimiter=",", fast=True)
+        assert raised.value.code == error.code
+        return
+
+    fast = CsvDocument.parse(data, delimiter=",", fast=True)
+    assert fast.rows == exact.rows
+    assert list(fast.starts) == list(exact.starts)

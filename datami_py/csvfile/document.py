@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from datami_py.csvfile.cells import ArrowCells, Cells, RowCells
 from datami_py.csvfile.dialect import Dialect, sniff_delimiter, sniff_line_terminator
 from datami_py.csvfile.encoding import Encoding, detect_encoding, normalize_encoding_name
 from datami_py.csvfile.parser import parse_records, split_raw_record
@@ -29,6 +30,11 @@ DELIMITER_INVALID = message(
     "The delimiter “{delimiter}” is not supported: use a single character such as , ; or a tab.",
 )
 EMPTY_FILE = message("csv.empty", "The file is empty: it has no header line.")
+
+# Files from this size on are first tried with the NumPy and pyarrow reader.
+FAST_PARSE_MIN_BYTES = 1 << 20
+# Records sampled to decide whether the file quotes every field.
+QUOTE_STYLE_SAMPLE = 50
 
 # A record's fields after an edit: new text for edited fields, None to keep the raw bytes.
 RecordChange = Mapping[int, str]
@@ -56,9 +62,19 @@ class CsvDocument:
     encoding: Encoding
     dialect: Dialect
     header: list[str]
-    rows: list[list[str]]
+    cells: Cells
     starts: Sequence[int]
     path: Path | None = None
+
+    @property
+    def rows(self) -> list[list[str]]:
+        """Every data record as a list of fields (builds Python lists: for small files and tests)."""
+        return [self.cells.record(record) for record in range(len(self.cells))]
+
+    @property
+    def record_count(self) -> int:
+        """The number of data records (the header excluded)."""
+        return len(self.cells)
 
     @classmethod
     def parse(
@@ -69,8 +85,13 @@ class CsvDocument:
         delimiter: str | None = None,
         path: Path | None = None,
         name: str | None = None,
+        fast: bool | None = None,
     ) -> CsvDocument:
         """Parse ``data``; ``encoding`` and ``delimiter`` are what the package declares, if anything.
+
+        ``fast`` forces (True) or prevents (False) the NumPy and pyarrow reader; by default
+        it is tried for files of :data:`FAST_PARSE_MIN_BYTES` and more. Both readers give
+        the same cells.
 
         Raises:
             DatamiError: for an undecodable file, a bad delimiter or broken quoting, naming
@@ -86,25 +107,18 @@ class CsvDocument:
         if len(chosen_delimiter) != 1 or chosen_delimiter in '"\r\n':
             raise DatamiError(DELIMITER_INVALID, Location(file=file_name), delimiter=chosen_delimiter)
 
-        records = parse_records(data, chosen_delimiter, body_start, file=file_name)
-        decoded = [[value.decode(detected.name) for value in fields] for fields in records.rows]
-
-        sample = records.all_quoted[: 50]
+        sample = parse_records(data, chosen_delimiter, body_start, file=file_name, max_records=QUOTE_STYLE_SAMPLE + 1)
+        header = [value.decode(detected.name) for value in sample.rows[0]]
+        quoted = sample.all_quoted[1:] or sample.all_quoted
         dialect = Dialect(
             delimiter=chosen_delimiter,
             line_terminator=sniff_line_terminator(data[body_start:]),
-            quote_all=bool(sample) and all(sample),
+            quote_all=all(quoted),
             final_newline=data.endswith((b"\n", b"\r")),
         )
-        return cls(
-            data=data,
-            encoding=detected,
-            dialect=dialect,
-            header=decoded[0],
-            rows=decoded[1:],
-            starts=records.starts,
-            path=path,
-        )
+
+        cells, starts = _parse_cells(data, body_start, chosen_delimiter, detected.name, len(header), file_name, fast)
+        return cls(data=data, encoding=detected, dialect=dialect, header=header, cells=cells, starts=starts, path=path)
 
     @classmethod
     def read(cls, path: Path, *, encoding: str | None = None, delimiter: str | None = None, name: str | None = None) -> CsvDocument:
@@ -174,7 +188,7 @@ class CsvDocument:
         else:
             records = [self._render_record(0, dict(enumerate(changes.header)), 0)]
 
-        for index in range(len(self.rows)):
+        for index in range(self.record_count):
             if index in changes.deleted:
                 continue
             record_changes = changes.cells.get(index)
@@ -184,9 +198,27 @@ class CsvDocument:
                 records.append(self.record_bytes(index + 1))
 
         for offset, values in enumerate(changes.added):
-            records.append(self._render_new_row(values, len(self.rows) + offset + 1) + terminator)
+            records.append(self._render_new_row(values, self.record_count + offset + 1) + terminator)
 
         return self.encoding.bom + _join_records(records, terminator, self.dialect.final_newline)
+
+
+def _parse_cells(
+    data: bytes, body_start: int, delimiter: str, encoding: str, width: int, file_name: str | None, fast: bool | None
+) -> tuple[Cells, Sequence[int]]:
+    """Parse the data records with the fast reader when allowed and possible, else the exact one."""
+    if fast is None:
+        fast = len(data) >= FAST_PARSE_MIN_BYTES
+    if fast:
+        from datami_py.csvfile.fastparse import parse_fast
+
+        parsed = parse_fast(data, body_start, delimiter, encoding, width)
+        if parsed is not None:
+            return ArrowCells(parsed.table), parsed.starts
+
+    records = parse_records(data, delimiter, body_start, file=file_name)
+    rows = [[value.decode(encoding) for value in fields] for fields in records.rows[1:]]
+    return RowCells(rows), records.starts
 
 
 def _join_records(records: list[bytes], terminator: bytes, final_newline: bool) -> bytes:

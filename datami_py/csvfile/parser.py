@@ -70,8 +70,10 @@ def _broken_quoting(data: bytes, position: int, row: int, column: int, file: str
     return DatamiError(QUOTE_IN_UNQUOTED, location, column=column + 1, text=snippet)
 
 
-def parse_records(data: bytes, delimiter: str, start: int = 0, file: str | None = None) -> ParsedRecords:
-    """Split ``data[start:]`` into records and fields.
+def parse_records(
+    data: bytes, delimiter: str, start: int = 0, file: str | None = None, max_records: int | None = None
+) -> ParsedRecords:
+    """Split ``data[start:]`` into records and fields, stopping after ``max_records`` when given.
 
     Row numbers in errors count the first record as row 0 (the header), so the first
     data record is row 1, as users count data rows.
@@ -86,7 +88,7 @@ def parse_records(data: bytes, delimiter: str, start: int = 0, file: str | None 
     parsed = ParsedRecords()
     position = start
 
-    while position < end:
+    while position < end and (max_records is None or len(parsed.rows) < max_records):
         parsed.starts.append(position)
         fields: list[bytes] = []
         quoted_count = 0
@@ -113,7 +115,7 @@ def parse_records(data: bytes, delimiter: str, start: int = 0, file: str | None 
         parsed.rows.append(fields)
         parsed.all_quoted.append(quoted_count == len(fields))
 
-    parsed.starts.append(end)
+    parsed.starts.append(position)
     return parsed
 
 

@@ -81,6 +81,8 @@ class Table:
         self._overlay = _Overlay()
         self._history: list[Edit] = []
         self._undone: list[Edit] = []
+        self._row_ids: list[int] | None = None
+        self._row_numbers: dict[int, int] | None = None
 
     # Reading
 
@@ -101,17 +103,23 @@ class Table:
 
     @property
     def row_ids(self) -> list[int]:
-        """Ids of the current rows in file order: kept records, then added rows."""
-        kept = [row for row in range(len(self.document.rows)) if row not in self._overlay.deleted]
-        added = [row for row in self._overlay.added if row not in self._overlay.deleted]
-        return kept + added
+        """Ids of the current rows in file order: kept records, then added rows.
+
+        The list is cached until rows are added or deleted; callers must not change it.
+        """
+        if self._row_ids is None:
+            deleted = self._overlay.deleted
+            kept = [row for row in range(self.document.record_count) if row not in deleted] if deleted else list(range(self.document.record_count))
+            added = [row for row in self._overlay.added if row not in deleted]
+            self._row_ids = kept + added
+        return self._row_ids
 
     def __len__(self) -> int:
         return len(self.row_ids)
 
     def is_added(self, row: int) -> bool:
         """True when ``row`` was added during the session."""
-        return row >= len(self.document.rows)
+        return row >= self.document.record_count
 
     def is_deleted(self, row: int) -> bool:
         """True when ``row`` is deleted in the current edits."""
@@ -126,8 +134,7 @@ class Table:
         edited = self._overlay.cells.get(row)
         if edited is not None and column in edited:
             return edited[column]
-        record = self.document.rows[row]
-        return record[column] if column < len(record) else None
+        return self.document.cells.cell(row, column)
 
     def cell(self, row: int, name: str) -> str | None:
         """Return the current text of field ``name`` in ``row`` (None: the file has no such cell)."""
@@ -141,8 +148,7 @@ class Table:
         column = self.column_of(name)
         if column is None or self.is_added(row):
             return None
-        record = self.document.rows[row]
-        return record[column] if column < len(record) else None
+        return self.document.cells.cell(row, column)
 
     def record(self, row: int) -> dict[str, str | None]:
         """Return the current text of every schema field of ``row``."""
@@ -161,7 +167,11 @@ class Table:
 
     def row_number(self, row: int) -> int:
         """Return the data row number users see for ``row`` in the file as it would be saved."""
-        return self.row_ids.index(row) + 1
+        if not self._overlay.deleted and not self.is_added(row):
+            return row + 1
+        if self._row_numbers is None:
+            self._row_numbers = {row_id: position + 1 for position, row_id in enumerate(self.row_ids)}
+        return self._row_numbers[row]
 
     def iter_rows(self) -> Iterator[int]:
         """Yield the current row ids in file order."""
@@ -234,7 +244,7 @@ class Table:
         """Append a row with ``values`` by field name (other fields empty); return its row id."""
         for name in values:
             self.field(name)
-        row = len(self.document.rows) + len(self._overlay.added)
+        row = self.document.record_count + len(self._overlay.added)
         self.apply(Edit("add", row, values=dict(values)))
         return row
 
@@ -251,8 +261,14 @@ class Table:
             self._undone.clear()
         return edit
 
+    def _forget_row_order(self) -> None:
+        self._row_ids = None
+        self._row_numbers = None
+
     def _apply(self, edit: Edit) -> None:
         overlay = self._overlay
+        if edit.kind != "set":
+            self._forget_row_order()
         if edit.kind == "set":
             column = self.column_of(edit.field or "")
             assert column is not None
@@ -271,6 +287,8 @@ class Table:
 
     def _revert(self, edit: Edit) -> None:
         overlay = self._overlay
+        if edit.kind != "set":
+            self._forget_row_order()
         if edit.kind == "set":
             self._apply(Edit("set", edit.row, field=edit.field, old=edit.new, new=edit.old))
         elif edit.kind == "add":
@@ -321,7 +339,7 @@ class Table:
     def changes(self) -> CsvChanges:
         """Return the edits as CSV changes for :meth:`CsvDocument.render`."""
         overlay = self._overlay
-        record_count = len(self.document.rows)
+        record_count = self.document.record_count
         cells = {row: dict(columns) for row, columns in overlay.cells.items() if columns and row not in overlay.deleted}
         deleted = {row for row in overlay.deleted if row < record_count}
         added = [values for row, values in sorted(overlay.added.items()) if row not in overlay.deleted]
@@ -338,6 +356,7 @@ class Table:
         self._overlay = _Overlay()
         self._history.clear()
         self._undone.clear()
+        self._forget_row_order()
 
 
 def _primary_key(schema: dict[str, Any]) -> list[str]:

@@ -116,7 +116,7 @@ def _is_blank(table: Table, row: int) -> bool:
 def _structure_findings(table: Table, row: int, width: int) -> Iterator[Finding]:
     if table.is_added(row):
         return
-    length = len(table.document.rows[row])
+    length = table.document.cells.width(row)
     if length < width:
         for column in range(length, width):
             label = table.document.header[column]
