@@ -6,12 +6,13 @@ them per field (links, codes, coordinates, text) and turns their issues into fin
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from datami_py import quality
-from datami_py.errors import Finding
+from datami_py.errors import Finding, Severity
 from datami_py.i18n import message
 from datami_py.table import Table
 
@@ -89,49 +90,49 @@ class QualityRules:
                 rules.decimal_chars[name] = str(descriptor.get("decimalChar", "."))
         return rules
 
-    def check_row(self, table: Table, row: int) -> Iterator[Finding]:
-        """Yield the quality findings (and unknown-code errors) of ``row``, each (field, code) once.
+    def value_issues(self, name: str, text: str | None, missing: bool) -> list[tuple[str, Severity, dict[str, Any]]]:
+        """Return the quality issues of one cell of field ``name`` as (code, severity, params).
 
-        A link field is checked both as text and as a link, and both checks see outer spaces.
+        They depend on the text alone, so a validator may check each distinct value once.
+        Unknown codes are errors; everything else is a warning. Each code appears once.
         """
-        seen: set[tuple[str | None, str]] = set()
-        for finding in self._row_findings(table, row):
-            identity = (finding.location.field, finding.code)
-            if identity not in seen:
-                seen.add(identity)
-                yield finding
+        issues: list[tuple[str, Severity, dict[str, Any]]] = []
+        if text and name in self.text_field_set:
+            issues.extend((issue.code, "warning", dict(issue.params)) for issue in quality.check_text(text))
+        if text and name in self.link_field_set:
+            issues.extend((issue.code, "warning", dict(issue.params)) for issue in quality.check_link(text))
+        if name in self.code_fields and not missing:
+            codes, delimiter = self.code_fields[name]
+            parse = quality.check_codes(text or "", codes, delimiter)
+            if parse.unknown:
+                params = {"unknown": ", ".join(parse.unknown), "allowed": ", ".join(codes)}
+                issues.append((UNKNOWN_CODE, "error", params))
+            issues.extend((issue.code, "warning", dict(issue.params)) for issue in parse.issues if "unknown" not in issue.code)
 
-    def _row_findings(self, table: Table, row: int) -> Iterator[Finding]:
-        for name in self.text_fields:
-            text = table.cell(row, name)
-            if text:
-                yield from self._findings(table, row, name, text, quality.check_text(text))
+        unique: dict[str, tuple[str, Severity, dict[str, Any]]] = {}
+        for issue in issues:
+            unique.setdefault(issue[0], issue)
+        return list(unique.values())
 
-        for name in self.link_fields:
-            text = table.cell(row, name)
-            if text:
-                yield from self._findings(table, row, name, text, quality.check_link(text))
+    @functools.cached_property
+    def text_field_set(self) -> frozenset[str]:
+        """The fields checked as text."""
+        return frozenset(self.text_fields)
 
-        for name, (codes, delimiter) in self.code_fields.items():
-            yield from self._code_findings(table, row, name, codes, delimiter)
+    @functools.cached_property
+    def link_field_set(self) -> frozenset[str]:
+        """The fields checked as links."""
+        return frozenset(self.link_fields)
 
+    @property
+    def checked_fields(self) -> set[str]:
+        """Every field with a value-level quality check."""
+        return set(self.text_fields) | set(self.link_fields) | set(self.code_fields)
+
+    def coordinate_findings(self, table: Table, row: int) -> Iterator[Finding]:
+        """Yield the coordinate findings of ``row`` (none when the table has no coordinates)."""
         if self.coordinates is not None:
             yield from self._coordinate_findings(table, row)
-
-    def _findings(self, table: Table, row: int, name: str, text: str, issues: list[Any]) -> Iterator[Finding]:
-        for issue in issues:
-            yield Finding(issue.code, "warning", table.location(row, name, text), dict(issue.params))
-
-    def _code_findings(self, table: Table, row: int, name: str, codes: list[str], delimiter: str) -> Iterator[Finding]:
-        text = table.cell(row, name)
-        if table.is_missing(text):
-            return
-        parse = quality.check_codes(text or "", codes, delimiter)
-        if parse.unknown:
-            params = {"unknown": ", ".join(parse.unknown), "allowed": ", ".join(codes)}
-            yield Finding(UNKNOWN_CODE, "error", table.location(row, name, text), params)
-        known_issues = [issue for issue in parse.issues if "unknown" not in issue.code]
-        yield from self._findings(table, row, name, text or "", known_issues)
 
     def _coordinate_findings(self, table: Table, row: int) -> Iterator[Finding]:
         assert self.coordinates is not None

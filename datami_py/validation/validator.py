@@ -14,11 +14,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from datami_py.errors import Finding
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from datami_py.errors import Finding, Severity
 from datami_py.i18n import message
 from datami_py.table import Table
 from datami_py.schema.types import CellTypeError
 from datami_py.validation.constraints import CATEGORY, FieldChecker, compile_field
+from datami_py.validation import columnar
 from datami_py.validation.quality_rules import QualityRules
 
 BLANK_ROW = message("row.blank", "This row is empty. Delete it, or fill it in.")
@@ -137,12 +142,31 @@ def _logical(checkers: dict[str, FieldChecker], name: str, text: str | None) -> 
     return ("value", repr(value) if isinstance(value, (list, dict)) else value)
 
 
-def _key_findings(table: Table, rows: list[int], checkers: dict[str, FieldChecker]) -> Iterator[Finding]:
+def _repeated_rows(table: Table, name: str, rows: list[int]) -> list[int]:
+    """Return the rows, in order, that may repeat another row's value of field ``name``.
+
+    For a text field read from the file and not edited, only rows whose exact text occurs
+    twice can repeat, and Arrow counts them. Otherwise (typed fields compare values, so
+    ``01`` repeats ``1``; edits change the values) every row is a candidate.
+    """
+    overlay = table._overlay
+    column = table.column_of(name)
+    edited = any(column in columns for columns in overlay.cells.values())
+    if table.field(name).get("type", "string") not in ("string", "any") or edited or overlay.added or overlay.deleted:
+        return rows
+
+    values = _original_column(table, name)
+    counts = pc.value_counts(values)
+    repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+    return [int(row) for row in columnar.rows_where(pc.is_in(values, value_set=repeated))]
+
+
+def _key_findings(table: Table, rows: list[int], checkers: dict[str, FieldChecker], blank: set[int]) -> Iterator[Finding]:
     """Report rows whose primary key, or a unique field's value, repeats an earlier row's."""
     if table.primary_key and all(table.column_of(name) is not None for name in table.primary_key):
         first_row: dict[Any, int] = {}
-        for row in rows:
-            if _is_blank(table, row) and len(table.document.header) > 1:
+        for row in _repeated_rows(table, table.primary_key[0], rows):
+            if row in blank:
                 continue
             key = tuple(_logical(checkers, name, table.cell(row, name)) for name in table.primary_key)
             if key in first_row:
@@ -156,7 +180,7 @@ def _key_findings(table: Table, rows: list[int], checkers: dict[str, FieldChecke
         if not (descriptor.get("constraints") or {}).get("unique") or table.column_of(name) is None:
             continue
         seen: dict[Any, int] = {}
-        for row in rows:
+        for row in _repeated_rows(table, name, rows):
             text = table.cell(row, name)
             if table.is_missing(text):
                 continue
@@ -168,36 +192,210 @@ def _key_findings(table: Table, rows: list[int], checkers: dict[str, FieldChecke
                 seen[value] = row
 
 
+Problem = tuple[str, Severity, dict[str, Any]]
+
+# Order of findings within one row.
+_PHASE_ROW, _PHASE_CELL, _PHASE_COORDINATES, _PHASE_KEY = range(4)
+
+
+class _Validation:
+    """One validation run: the compiled checks and the findings collected with their sort keys."""
+
+    def __init__(self, table: Table, settings: dict[str, Any], quality: bool) -> None:
+        self.table = table
+        self.checkers = compile_checkers(table)
+        self.rules = QualityRules.for_table(table, settings) if quality else None
+        self.field_order = {name: index for index, name in enumerate(table.field_names)}
+        self.sorted: list[tuple[tuple[int, int, int, int], Finding]] = []
+
+    def add(self, row: int, phase: int, name: str | None, finding: Finding) -> None:
+        key = (self.table.row_number(row), phase, self.field_order.get(name or "", -1), len(self.sorted))
+        self.sorted.append((key, finding))
+
+    def value_problems(self, name: str, text: str | None) -> list[Problem]:
+        """Return every problem of one cell of field ``name``: schema error first, then quality issues."""
+        problems: list[Problem] = []
+        checker = self.checkers.get(name)
+        if checker is not None:
+            problem = checker.check(text)
+            if problem is not None:
+                problems.append((problem[0], "error", problem[1]))
+        if self.rules is not None:
+            problems.extend(self.rules.value_issues(name, text, self.table.is_missing(text)))
+        return problems
+
+    def checked_fields(self) -> list[str]:
+        names = set(self.checkers)
+        if self.rules is not None:
+            names |= self.rules.checked_fields
+        return [name for name in self.table.field_names if name in names and self.table.column_of(name) is not None]
+
+    def add_cell(self, row: int, name: str, text: str | None, problems: list[Problem]) -> None:
+        for code, severity, params in problems:
+            self.add(row, _PHASE_CELL, name, Finding(code, severity, self.table.location(row, name, text), params))
+
+    def findings(self) -> list[Finding]:
+        self.sorted.sort(key=lambda item: item[0])
+        return [finding for _, finding in self.sorted]
+
+
 def validate_table(table: Table, settings: dict[str, Any] | None = None, *, quality: bool = True) -> ValidationReport:
     """Validate every row of ``table``; ``settings`` are the resource's Datami view settings.
 
-    Header problems come first, then each row's findings in row order, then duplicate keys.
+    Header problems come first, then findings in row order. Records read from the file are
+    checked column by column, each distinct value once (see :mod:`.columnar`); edited and
+    added rows are checked cell by cell. Both use the same checks.
     """
-    findings: list[Finding] = list(table.binding.findings)
-    checkers = compile_checkers(table)
-    rules = QualityRules.for_table(table, settings or {}) if quality else None
+    run = _Validation(table, settings or {}, quality)
     width = len(table.document.header)
-    rows = table.row_ids
+    edited = {row for row, columns in table._overlay.cells.items() if columns}
+    deleted = table._overlay.deleted
 
-    for row in rows:
-        if width > 1 and _is_blank(table, row):
-            findings.append(Finding(BLANK_ROW, "error", table.location(row)))
-            if table.primary_key:
-                findings.append(Finding(BLANK_KEY, "error", table.location(row)))
+    blank = _blank_records(table, width)
+    skipped = blank | edited | deleted
+    for row in sorted(blank - deleted - edited):
+        run.add(row, _PHASE_ROW, None, Finding(BLANK_ROW, "error", table.location(row)))
+        if table.primary_key:
+            run.add(row, _PHASE_ROW, None, Finding(BLANK_KEY, "error", table.location(row)))
+
+    _check_structure(run, width, skipped)
+    for name in run.checked_fields():
+        _check_column(run, name, skipped)
+    _check_coordinates(run, skipped)
+
+    for row in table.row_ids:
+        if row in edited or table.is_added(row):
+            _check_row(run, row, width)
+
+    current_blank = {row for row in blank if row not in edited} | {row for row in table.row_ids if (row in edited or table.is_added(row)) and width > 1 and _is_blank(table, row)}
+    for finding in _key_findings(table, table.row_ids, run.checkers, current_blank):
+        run.add(table.row_at(finding.location.row or 1), _PHASE_KEY, None, finding)
+    return ValidationReport(list(table.binding.findings) + run.findings())
+
+
+def _original_column(table: Table, name: str) -> pa.ChunkedArray:
+    """Return the file's cells of field ``name`` as an Arrow column (nulls for short records)."""
+    column = table.column_of(name)
+    assert column is not None
+    cells = table.document.cells
+    arrow = cells.arrow_column(column)
+    if arrow is not None:
+        return arrow
+    values = [cells.cell(record, column) for record in range(len(cells))]
+    return pa.chunked_array([pa.array(values, pa.string())])
+
+
+def _clean_mask(run: _Validation, name: str, column: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """Combine the vectorised pre-checks of every check that applies to field ``name``."""
+    table = run.table
+    descriptor = table.field(name)
+    missing = columnar.missing_mask(column, table.missing_values)
+    mask: pa.ChunkedArray | None = pc.is_valid(column)
+
+    checker = run.checkers.get(name)
+    if checker is not None:
+        codes = category_values(descriptor)
+        present_ok = columnar._and(columnar.type_mask(column, descriptor), columnar.string_constraints_mask(column, descriptor, codes))
+        if present_ok is None:
+            return None
+        schema_ok = pc.if_else(missing, pa.scalar(not checker.required), present_ok)
+        mask = columnar._and(mask, schema_ok)
+
+    rules = run.rules
+    if rules is not None and name in rules.text_field_set:
+        mask = columnar._and(mask, columnar.clean_text_mask(column))
+    if rules is not None and name in rules.link_field_set:
+        mask = columnar._and(mask, columnar.clean_link_mask(column))
+    if rules is not None and name in rules.code_fields:
+        single = columnar.single_code_mask(column, rules.code_fields[name][0])
+        mask = columnar._and(mask, pc.or_(missing, single))
+    return mask
+
+
+def _check_column(run: _Validation, name: str, skipped: set[int]) -> None:
+    """Report the problems of field ``name`` in the file's records, checking each distinct value once."""
+    column = _original_column(run.table, name)
+    mask = _clean_mask(run, name, column)
+    suspects = column if mask is None else pc.filter(column, pc.invert(pc.fill_null(mask, False)))
+
+    bad: dict[str | None, list[Problem]] = {}
+    for text in pc.unique(suspects).to_pylist():
+        problems = run.value_problems(name, text)
+        if problems:
+            bad[text] = problems
+    if not bad:
+        return
+
+    texts = [text for text in bad if text is not None]
+    where = pc.is_in(column, value_set=pa.array(texts, pa.string()))
+    if None in bad:
+        where = pc.or_(pc.fill_null(where, False), pc.is_null(column))
+    for row in columnar.rows_where(where):
+        row = int(row)
+        if row in skipped:
             continue
-        findings.extend(_structure_findings(table, row, width))
-        findings.extend(_cell_findings(table, row, checkers))
-        if rules is not None:
-            findings.extend(rules.check_row(table, row))
-
-    findings.extend(_key_findings(table, rows, checkers))
-    return ValidationReport(findings)
+        text = run.table.document.cells.cell(row, run.table.column_of(name) or 0)
+        run.add_cell(row, name, text, bad[text])
 
 
-def _cell_findings(table: Table, row: int, checkers: dict[str, FieldChecker]) -> Iterable[Finding]:
-    for name, checker in checkers.items():
+def _check_structure(run: _Validation, width: int, skipped: set[int]) -> None:
+    """Report records with fewer or more fields than the header (only the exact reader keeps those)."""
+    table = run.table
+    if table.document.cells.arrow_column(0) is not None:
+        return  # The fast reader only accepts records as wide as the header.
+    for row in range(table.document.record_count):
+        if row not in skipped:
+            for finding in _structure_findings(table, row, width):
+                run.add(row, _PHASE_ROW, finding.location.field, finding)
+
+
+def _check_coordinates(run: _Validation, skipped: set[int]) -> None:
+    rules = run.rules
+    if rules is None or rules.coordinates is None:
+        return
+    table = run.table
+    latitude_name, longitude_name = rules.coordinates
+    if table.column_of(latitude_name) is None or table.column_of(longitude_name) is None:
+        return
+
+    decimal_chars = (rules.decimal_chars.get(latitude_name, "."), rules.decimal_chars.get(longitude_name, "."))
+    fine = columnar.metropolitan_points(_original_column(table, latitude_name), _original_column(table, longitude_name), decimal_chars)
+    for row in np.flatnonzero(~fine):
+        row = int(row)
+        if row not in skipped:
+            for finding in rules.coordinate_findings(table, row):
+                run.add(row, _PHASE_COORDINATES, latitude_name, finding)
+
+
+def _check_row(run: _Validation, row: int, width: int) -> None:
+    """Check one edited or added row cell by cell, with the same checks as the columns."""
+    table = run.table
+    if width > 1 and _is_blank(table, row):
+        run.add(row, _PHASE_ROW, None, Finding(BLANK_ROW, "error", table.location(row)))
+        if table.primary_key:
+            run.add(row, _PHASE_ROW, None, Finding(BLANK_KEY, "error", table.location(row)))
+        return
+
+    for finding in _structure_findings(table, row, width):
+        run.add(row, _PHASE_ROW, finding.location.field, finding)
+    for name in run.checked_fields():
         text = table.cell(row, name)
-        problem = checker.check(text)
-        if problem is not None:
-            code, params = problem
-            yield Finding(code, "error", table.location(row, name, text), params)
+        run.add_cell(row, name, text, run.value_problems(name, text))
+    if run.rules is not None:
+        for finding in run.rules.coordinate_findings(table, row):
+            run.add(row, _PHASE_COORDINATES, finding.location.field, finding)
+
+
+def _blank_records(table: Table, width: int) -> set[int]:
+    """Return the file's records whose cells are all empty or missing values."""
+    if width <= 1 or table.document.record_count == 0:
+        return set()
+    blank = None
+    for column in range(width):
+        cells = table.document.cells
+        arrow = cells.arrow_column(column)
+        if arrow is None:
+            arrow = pa.chunked_array([pa.array([cells.cell(row, column) for row in range(len(cells))], pa.string())])
+        empty = pc.or_(columnar.missing_mask(arrow, table.missing_values), pc.equal(pc.fill_null(arrow, ""), ""))
+        blank = empty if blank is None else pc.and_(blank, empty)
+    return {int(row) for row in columnar.rows_where(blank)}
