@@ -239,21 +239,28 @@ class _Validation:
         return [finding for _, finding in self.sorted]
 
 
-def validate_table(table: Table, settings: dict[str, Any] | None = None, *, quality: bool = True) -> ValidationReport:
+def validate_table(
+    table: Table, settings: dict[str, Any] | None = None, *, quality: bool = True, by_rows: bool = False
+) -> ValidationReport:
     """Validate every row of ``table``; ``settings`` are the resource's Datami view settings.
 
     Header problems come first, then findings in row order. Records read from the file are
     checked column by column, each distinct value once (see :mod:`.columnar`); edited and
-    added rows are checked cell by cell. Both use the same checks.
+    added rows are checked cell by cell. Both use the same checks. ``by_rows`` checks
+    every row cell by cell instead: slower, and the reference the tests compare with.
     """
     run = _Validation(table, settings or {}, quality)
     width = len(table.document.header)
     edited = {row for row, columns in table._overlay.cells.items() if columns}
+    by_cell = set(range(table.document.record_count)) if by_rows else edited
     deleted = table._overlay.deleted
 
-    blank = _blank_records(table, width)
-    skipped = blank | edited | deleted
-    for row in sorted(blank - deleted - edited):
+    # Blank records of the file, as they are now (an edit may fill or empty a row).
+    file_blank = _blank_records(table, width)
+    current_blank = (file_blank - edited) | {row for row in edited | set(table._overlay.added) if width > 1 and _is_blank(table, row)}
+
+    skipped = file_blank | by_cell | deleted
+    for row in sorted(file_blank - by_cell - deleted):
         run.add(row, _PHASE_ROW, None, Finding(BLANK_ROW, "error", table.location(row)))
         if table.primary_key:
             run.add(row, _PHASE_ROW, None, Finding(BLANK_KEY, "error", table.location(row)))
@@ -264,11 +271,10 @@ def validate_table(table: Table, settings: dict[str, Any] | None = None, *, qual
     _check_coordinates(run, skipped)
 
     for row in table.row_ids:
-        if row in edited or table.is_added(row):
+        if row in by_cell or table.is_added(row):
             _check_row(run, row, width)
 
-    current_blank = {row for row in blank if row not in edited} | {row for row in table.row_ids if (row in edited or table.is_added(row)) and width > 1 and _is_blank(table, row)}
-    for finding in _key_findings(table, table.row_ids, run.checkers, current_blank):
+    for finding in _key_findings(table, table.row_ids, run.checkers, current_blank - deleted):
         run.add(table.row_at(finding.location.row or 1), _PHASE_KEY, None, finding)
     return ValidationReport(list(table.binding.findings) + run.findings())
 
