@@ -167,14 +167,14 @@ class Session:
         if not table.is_dirty:
             return None
 
-        content = table.render()
+        changes = table.changes()
+        content = table.document.render(changes)
         target = opened.resource.file
         if hashlib.sha256(target.read_bytes()).hexdigest() != opened.fingerprint:
             raise DatamiError(FILE_CHANGED_ON_DISK, Location(file=opened.resource.path))
 
         _write_atomically(target, content)
-        document = CsvDocument.parse(content, encoding=table.document.encoding.name, delimiter=table.document.dialect.delimiter, path=target, name=opened.resource.path)
-        table.mark_saved(document)
+        table.mark_saved(table.document.with_changes(changes, content))
         opened.fingerprint = hashlib.sha256(content).hexdigest()
         return target
 

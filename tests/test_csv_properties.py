@@ -128,3 +128,28 @@ def test_fast_reader_falls_back_on_irregular_files(text):
     fast = CsvDocument.parse(data, delimiter=",", fast=True)
     assert fast.rows == exact.rows
     assert list(fast.starts) == list(exact.starts)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(csv_files(), st.data())
+def test_document_after_edits_equals_fresh_parse(drawn, data_strategy):
+    data, delimiter, header, rows, declared = drawn
+    if not rows:
+        return
+    fast = data_strategy.draw(st.booleans())
+    document = CsvDocument.parse(data, delimiter=delimiter, encoding=declared, fast=fast)
+    cells = {}
+    for _ in range(data_strategy.draw(st.integers(min_value=1, max_value=3))):
+        row = data_strategy.draw(st.integers(min_value=0, max_value=len(rows) - 1))
+        column = data_strategy.draw(st.integers(min_value=0, max_value=len(header) - 1))
+        cells.setdefault(row, {})[column] = data_strategy.draw(st.text(alphabet="xyz é\";,\n", max_size=8))
+    changes = CsvChanges(cells=cells)
+
+    content = document.render(changes)
+    updated = document.with_changes(changes, content)
+    fresh = CsvDocument.parse(content, delimiter=delimiter, encoding=declared, fast=False)
+
+    assert updated.rows == fresh.rows
+    assert list(updated.starts) == list(fresh.starts)
+    assert updated.header == fresh.header
+    assert updated.render() == content

@@ -33,6 +33,10 @@ class Cells(Protocol):
         """Return ``column`` as a pyarrow ChunkedArray, or None when the store has no Arrow form."""
         ...
 
+    def patched(self, changes: dict[int, dict[int, str]]) -> Cells:
+        """Return a store with ``changes`` (record -> column -> text) applied; this one is unchanged."""
+        ...
+
 
 class RowCells:
     """Cells kept as one Python list per record."""
@@ -55,6 +59,16 @@ class RowCells:
 
     def arrow_column(self, column: int) -> Any | None:
         return None
+
+    def patched(self, changes: dict[int, dict[int, str]]) -> RowCells:
+        rows = list(self.rows)
+        for record, columns in changes.items():
+            fields = list(rows[record])
+            for column, text in columns.items():
+                fields += [""] * (column + 1 - len(fields))
+                fields[column] = text
+            rows[record] = fields
+        return RowCells(rows)
 
 
 class ArrowCells:
@@ -80,6 +94,22 @@ class ArrowCells:
 
     def arrow_column(self, column: int) -> Any | None:
         return self._columns[column] if column < len(self._columns) else None
+
+    def patched(self, changes: dict[int, dict[int, str]]) -> ArrowCells:
+        import pyarrow as pa
+
+        by_column: dict[int, dict[int, str]] = {}
+        for record, columns in changes.items():
+            for column, text in columns.items():
+                by_column.setdefault(column, {})[record] = text
+
+        table = self.table
+        for column, texts in by_column.items():
+            values = table.column(column).to_pylist()
+            for record, text in texts.items():
+                values[record] = text
+            table = table.set_column(column, table.field(column), pa.chunked_array([pa.array(values, pa.string())]))
+        return ArrowCells(table)
 
 
 def head(cells: Cells, count: int) -> Sequence[list[str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from array import array
 from pathlib import Path
 
 from datami_py.csvfile.cells import ArrowCells, Cells, RowCells
@@ -170,6 +171,44 @@ class CsvDocument:
         fields = [self.encode(self.quote(value), record=row_number, column=column) for column, value in enumerate(values)]
         return self.dialect.delimiter.encode("ascii").join(fields)
 
+    def _render_in_place(self, cells: dict[int, dict[int, str]]) -> bytes:
+        """Render cell edits only: the bytes between edited records are copied in one piece each."""
+        parts: list[bytes] = []
+        position = 0
+        for index in sorted(cells):
+            if not cells[index]:
+                continue
+            start, end = self.starts[index + 1], self.starts[index + 2]
+            parts.append(self.data[position:start])
+            parts.append(self._render_record(index + 1, cells[index], index + 1))
+            position = end
+        parts.append(self.data[position:])
+        return b"".join(parts)
+
+    def with_changes(self, changes: CsvChanges, content: bytes) -> CsvDocument:
+        """Return the document of ``content``, the result of :meth:`render` with ``changes``.
+
+        Cell edits are applied to the cells already read and the record offsets are
+        shifted, which avoids reading a large file again; added or deleted rows and a new
+        header make it parse ``content``.
+        """
+        if changes.added or changes.deleted or changes.header is not None:
+            return CsvDocument.parse(content, encoding=self.encoding.name, delimiter=self.dialect.delimiter, path=self.path)
+
+        starts = list(self.starts)
+        shift = 0
+        edited = sorted(index for index, columns in changes.cells.items() if columns)
+        new_starts = array("q", starts[: edited[0] + 2] if edited else starts)
+        for position, index in enumerate(edited):
+            old_length = starts[index + 2] - starts[index + 1]
+            new_length = len(self._render_record(index + 1, changes.cells[index], index + 1))
+            shift += new_length - old_length
+            following = edited[position + 1] + 2 if position + 1 < len(edited) else len(starts)
+            new_starts.extend(start + shift for start in starts[index + 2 : following])
+
+        cells = self.cells.patched({index: changes.cells[index] for index in edited})
+        return CsvDocument(content, self.encoding, self.dialect, list(self.header), cells, new_starts, self.path)
+
     def render(self, changes: CsvChanges | None = None) -> bytes:
         """Return the file's bytes with ``changes`` applied; unchanged parts keep their bytes.
 
@@ -181,6 +220,9 @@ class CsvDocument:
                 file's encoding; nothing is written in that case.
         """
         changes = changes or CsvChanges()
+        if not changes.added and not changes.deleted and changes.header is None:
+            return self._render_in_place(changes.cells)
+
         terminator = self.dialect.line_terminator.encode("ascii")
 
         if changes.header is None:

@@ -107,9 +107,10 @@ def parse_fast(data: bytes, body_start: int, delimiter: str, encoding: str, widt
     if _has_blank_record(body, starts - body_start):
         return None  # pyarrow would read a blank line as a row of empty cells, not as one empty field.
     header_end = int(starts[1])
-    records_body = data[header_end:]
+    # A memoryview slice shares the file's bytes; only other encodings need a UTF-8 copy.
+    records_body: bytes | memoryview = memoryview(data)[header_end:]
     if encoding != "utf-8":
-        records_body = records_body.decode(encoding).encode("utf-8")
+        records_body = bytes(records_body).decode(encoding).encode("utf-8")
 
     names = [f"c{index}" for index in range(width)]
     spans_lines = data.count(b"\n", header_end) != len(starts) - 2
