@@ -32,6 +32,11 @@ from datami_py.validation.quality_rules import UNKNOWN_CODE
 # Rows read to infer the types of a bare CSV file.
 INFER_SAMPLE_ROWS = 10_000
 
+ENCODING_DECLARED = message(
+    "session.encoding-declared",
+    "The package declares this file's encoding as {encoding}. Change \"encoding\" to \"utf-8\" for this resource "
+    "in datapackage.json, then save again with the conversion to UTF-8.",
+)
 FILE_CHANGED_ON_DISK = message(
     "session.file-changed",
     "The file changed on disk since it was opened, so saving would overwrite someone else's change. "
@@ -151,8 +156,12 @@ class Session:
 
     # Saving
 
-    def save(self, resource_name: str | None = None) -> Path | None:
+    def save(self, resource_name: str | None = None, *, convert_to_utf8: bool = False) -> Path | None:
         """Write the table's edits to its file; return the file, or None when nothing changed.
+
+        With ``convert_to_utf8`` the whole file is written in UTF-8, the user's explicit
+        answer to ``csv.unencodable``; the resource's declared ``encoding``, if any, must
+        then be updated in datapackage.json, which this method does not do.
 
         Rows nobody edited keep their exact bytes. The file is replaced atomically, and
         only when it is still the file that was read.
@@ -167,6 +176,11 @@ class Session:
         if not table.is_dirty:
             return None
 
+        if convert_to_utf8 and table.document.encoding.name != "utf-8":
+            declared = opened.resource.encoding
+            if declared and declared.lower().replace("_", "-") not in ("utf-8", "utf8"):
+                raise DatamiError(ENCODING_DECLARED, Location(file=opened.resource.path), encoding=declared)
+            table.convert_to_utf8()
         changes = table.changes()
         content = table.document.render(changes)
         target = opened.resource.file

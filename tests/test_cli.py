@@ -180,3 +180,25 @@ def test_every_command_in_both_readmes():
         text = readme.read_text(encoding="utf-8")
         for name in cli.commands:
             assert f"datami {name}" in text, (readme.name, name)
+
+
+def test_unencodable_character_refused_then_converted(tmp_path):
+    folder = copy_case("B01", tmp_path)
+    before = (folder / "communes.csv").read_bytes()
+
+    refused = run("edit", str(folder), "--row", "45234", "--set", "commentaire=Avant → après", "--lang", "fr")
+
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        "Erreur\u00a0: communes.csv, ligne 1, champ « commentaire »\u00a0: Le caractère « → » ne peut pas être écrit "
+        "dans l’encodage de ce fichier (cp1252). Retirez-le, ou convertissez tout le fichier en UTF-8 "
+        "(option --to-utf8 de datami edit et datami add).\n"
+    )
+    assert (folder / "communes.csv").read_bytes() == before
+
+    converted = run("edit", str(folder), "--row", "45234", "--set", "commentaire=Avant → après", "--to-utf8")
+
+    assert converted.exit_code == 0, converted.stderr
+    assert (folder / "communes.csv").read_bytes() == before.decode("cp1252").replace(
+        "Cœur de ville – rénovation de l’hôtel de ville", "Avant → après"
+    ).encode("utf-8")

@@ -155,7 +155,17 @@ def show(package: Path, resource: str | None, key: str | None, row_number: int |
             say(f"  {name}: {text if text is not None else ''}")
 
 
-def _apply_and_save(session: Session, resource: str | None, row: int | None, values: dict[str, str], language: str) -> None:
+TO_UTF8_OPTION = click.option(
+    "--to-utf8",
+    "to_utf8",
+    is_flag=True,
+    help="Convert the whole file to UTF-8 when saving; needed only for characters its encoding cannot hold.",
+)
+
+
+def _apply_and_save(
+    session: Session, resource: str | None, row: int | None, values: dict[str, str], language: str, to_utf8: bool = False
+) -> None:
     """Check every value, then write them all, or nothing when one is invalid."""
     table = session.table(resource)
     findings = []
@@ -167,7 +177,7 @@ def _apply_and_save(session: Session, resource: str | None, row: int | None, val
 
     if row is None:
         new_row = table.add_row(values)
-        file = session.save(resource)
+        session.save(resource, convert_to_utf8=to_utf8)
         say(render(ROW_ADDED, language, row=table.row_number(new_row), file=table.file))
         return
 
@@ -175,7 +185,7 @@ def _apply_and_save(session: Session, resource: str | None, row: int | None, val
     if not changed:
         say(render(NOTHING_CHANGED, language))
         return
-    session.save(resource)
+    session.save(resource, convert_to_utf8=to_utf8)
     say(render(SAVED, language, file=table.file, count=len(changed)))
 
 
@@ -185,24 +195,28 @@ def _apply_and_save(session: Session, resource: str | None, row: int | None, val
 @click.option("--row", "key", help="Primary key of the row to edit.")
 @click.option("--row-number", type=int, help="Data row number (1 = first data row), for tables without a primary key.")
 @click.option("--set", "assignments", multiple=True, required=True, metavar="FIELD=VALUE", help="New value of a field; repeat for several fields.")
+@TO_UTF8_OPTION
 @LANGUAGE_OPTION
 @guarded()
-def edit(package: Path, resource: str | None, key: str | None, row_number: int | None, assignments: tuple[str, ...], language: str | None) -> None:
+def edit(
+    package: Path, resource: str | None, key: str | None, row_number: int | None, assignments: tuple[str, ...], to_utf8: bool, language: str | None
+) -> None:
     """Change cells of one row. Every value is checked first: if one is invalid, nothing is written."""
     lang = _language(click.get_current_context(), language)
     session = Session.open(package)
     values = _parse_assignments(assignments)
     _, row = _choose_row(session, resource, key, row_number)
-    _apply_and_save(session, resource, row, values, lang)
+    _apply_and_save(session, resource, row, values, lang, to_utf8)
 
 
 @cli.command()
 @_package_argument
 @_resource_option
 @click.option("--set", "assignments", multiple=True, required=True, metavar="FIELD=VALUE", help="Value of a field of the new row; repeat for several fields.")
+@TO_UTF8_OPTION
 @LANGUAGE_OPTION
 @guarded()
-def add(package: Path, resource: str | None, assignments: tuple[str, ...], language: str | None) -> None:
+def add(package: Path, resource: str | None, assignments: tuple[str, ...], to_utf8: bool, language: str | None) -> None:
     """Append a row. Fields not given are left empty; every value is checked first."""
     lang = _language(click.get_current_context(), language)
     session = Session.open(package)
@@ -213,7 +227,7 @@ def add(package: Path, resource: str | None, assignments: tuple[str, ...], langu
 
     # Every column gets a value, so that a required field left out is reported too.
     row_values = {name: values.get(name, "") for name in table.field_names if table.column_of(name) is not None}
-    _apply_and_save(session, resource, None, row_values, lang)
+    _apply_and_save(session, resource, None, row_values, lang, to_utf8)
 
 
 @cli.command()

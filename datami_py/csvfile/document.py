@@ -24,7 +24,7 @@ from datami_py.i18n import message
 UNENCODABLE = message(
     "csv.unencodable",
     "The character “{character}” cannot be written in this file's encoding ({encoding}). "
-    "Remove it, or convert the file to UTF-8 when saving.",
+    "Remove it, or convert the whole file to UTF-8 (option --to-utf8 of datami edit and datami add).",
 )
 DELIMITER_INVALID = message(
     "csv.delimiter-invalid",
@@ -184,6 +184,14 @@ class CsvDocument:
             position = end
         parts.append(self.data[position:])
         return b"".join(parts)
+
+    def converted_to_utf8(self) -> CsvDocument:
+        """Return this document re-encoded as UTF-8 without a byte-order mark.
+
+        Every non-ASCII byte of the file changes, so this is only done when the user asks.
+        """
+        text = self.data[len(self.encoding.bom) :].decode(self.encoding.name)
+        return CsvDocument.parse(text.encode("utf-8"), encoding="utf-8", delimiter=self.dialect.delimiter, path=self.path)
 
     def with_changes(self, changes: CsvChanges, content: bytes) -> CsvDocument:
         """Return the document of ``content``, the result of :meth:`render` with ``changes``.

@@ -349,6 +349,13 @@ class Table:
         """Return the bytes of the file with the edits applied (see :meth:`CsvDocument.render`)."""
         return self.document.render(self.changes())
 
+    def convert_to_utf8(self) -> None:
+        """Re-encode the underlying file as UTF-8 on the next save; edits and row ids are kept.
+
+        The records stay the same records, only their bytes change, so the overlay still applies.
+        """
+        self.document = self.document.converted_to_utf8()
+
     def mark_saved(self, document: CsvDocument) -> None:
         """Start over from ``document`` (the file just written): no edits, no history."""
         self.document = document
