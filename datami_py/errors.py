@@ -89,11 +89,16 @@ def describe_location(location: Location, language: str) -> str:
     return ", ".join(parts)
 
 
+def describe_message(problem: DatamiError | Finding, language: str) -> str:
+    """Word an error or a finding in ``language`` without its location (shown beside the field)."""
+    params = {**asdict(problem.location), **problem.params}
+    return render(problem.code, language, **params)
+
+
 def describe(problem: DatamiError | Finding, language: str) -> str:
     """Word an error or a finding in ``language``: its location, then its message."""
     location = problem.location
-    params = {**asdict(location), **problem.params}
-    text = render(problem.code, language, **params)
+    text = describe_message(problem, language)
 
     where = describe_location(location, language)
     if not where:

@@ -194,6 +194,12 @@ class Session:
 
     # Comparing
 
+    def diff_unsaved(self, resource_name: str | None = None) -> TableDiff:
+        """Compare the table with its edits to the file as it was read (the changes a save would write)."""
+        table = self.table(resource_name)
+        base = Table(table.document, table.schema, name=table.name, file=table.file)
+        return diff_tables(base, table)
+
     def diff(self, resource_name: str | None = None, revision: str = "HEAD") -> TableDiff:
         """Compare the table (with its unsaved edits) with its file at git ``revision``.
 
