@@ -246,7 +246,11 @@ def test_b14_partial_coordinates_flagged(tmp_path):
 
     findings = Session.open(folder).validate().findings
 
-    assert [(item.code, item.location.key) for item in findings] == [("quality.coordinates-latitude-only", "3")]
+    assert [(item.code, item.location.key) for item in findings] == [
+        ("quality.coordinates-empty", "2"),
+        ("quality.coordinates-latitude-only", "3"),
+        ("quality.coordinates-empty", "4"),
+    ]
 
 
 def test_b14_edit_fills_coordinates(tmp_path):

@@ -20,6 +20,11 @@ UNKNOWN_CODE = message(
     "value.unknown-code",
     "“{value}” contains {unknown}, which is not a defined code of this field. Known codes: {allowed}.",
 )
+NO_POSITION = message(
+    "quality.coordinates-empty",
+    "This row has no coordinates ({latitude_field}, {longitude_field} are empty), so it is not on the map. "
+    "Fill them in, or geocode the address.",
+)
 LINK_SUBTYPES = ("link", "image")
 TEXT_TYPES = ("string", "list", "any")
 LATITUDE_NAMES = ("latitude", "lat")
@@ -143,6 +148,10 @@ class QualityRules:
             return  # Not a number: the type check already reports it.
 
         location = table.location(row, latitude_name, table.cell(row, latitude_name))
+        if latitude is None and longitude is None:
+            params = {"latitude_field": latitude_name, "longitude_field": longitude_name}
+            yield Finding(NO_POSITION, "warning", location, params)
+            return
         for issue in quality.check_coordinates(latitude, longitude):
             yield Finding(issue.code, "warning", location, dict(issue.params))
 
