@@ -247,9 +247,9 @@ def test_b14_partial_coordinates_flagged(tmp_path):
     findings = Session.open(folder).validate().findings
 
     assert [(item.code, item.location.key) for item in findings] == [
-        ("quality.coordinates-empty", "2"),
+        ("row.no-position", "2"),
         ("quality.coordinates-latitude-only", "3"),
-        ("quality.coordinates-empty", "4"),
+        ("row.no-position", "4"),
     ]
 
 

@@ -21,7 +21,7 @@ UNKNOWN_CODE = message(
     "“{value}” contains {unknown}, which is not a defined code of this field. Known codes: {allowed}.",
 )
 NO_POSITION = message(
-    "quality.coordinates-empty",
+    "row.no-position",
     "This row has no coordinates ({latitude_field}, {longitude_field} are empty), so it is not on the map. "
     "Fill them in, or geocode the address.",
 )
