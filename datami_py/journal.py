@@ -236,6 +236,8 @@ class Journal:
         if contents.saved_fingerprint == fingerprint:
             self.clear()
             return None
+        # NOTE: if the file changed again on disk after such a completed save, the marker no
+        # longer matches and the saved edits are offered a second time.
 
         edit_count = _count_edits(contents.actions)
         if edit_count == 0:
