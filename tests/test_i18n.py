@@ -12,13 +12,11 @@ import datami_py
 from datami_py.i18n import MESSAGES, catalog, detect_language, render
 
 # Messages whose French text is rightly the same as the English one.
-SAME_IN_BOTH = {"location.file", "type.date", "type.list"}
+SAME_IN_BOTH = {"location.file", "type.date", "type.list", "ui.filters.option"}
 
 
 def import_every_module() -> None:
     for module in pkgutil.walk_packages(datami_py.__path__, "datami_py."):
-        if ".ui" in module.name:
-            continue  # The terminal UI registers its strings the same way; it imports Textual.
         importlib.import_module(module.name)
 
 

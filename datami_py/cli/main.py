@@ -95,7 +95,7 @@ def cli(context: click.Context, language: str | None, debug: bool) -> None:
     """
     context.obj = Context(detect_language(language), debug)
     if context.invoked_subcommand is None:
-        click.echo(context.get_help())
+        context.invoke(open_package, package=Path("."), resource=None, language=language)
 
 
 def _package_argument(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -123,6 +123,19 @@ def _choose_row(session: Session, resource: str | None, key: str | None, number:
     if number is not None:
         return table, table.row_at(number)
     raise DatamiError(ROW_REQUIRED)
+
+
+@cli.command("open")
+@_package_argument
+@_resource_option
+@LANGUAGE_OPTION
+@guarded()
+def open_package(package: Path, resource: str | None, language: str | None) -> None:
+    """Open the terminal editor on the package (the same as running datami alone)."""
+    from datami_py.ui.app import DatamiApp
+
+    lang = _language(click.get_current_context(), language)
+    DatamiApp(package, lang, resource).run()
 
 
 @cli.command()

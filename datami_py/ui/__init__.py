@@ -1,0 +1,1 @@
+"""The Textual terminal UI: a thin layer over :mod:`datami_py.session` and :mod:`datami_py.views`."""

@@ -1,0 +1,112 @@
+"""The datami terminal app: opens a package and shows its first table.
+
+The app holds the session and the editor (edits are journaled before they show, see
+:mod:`datami_py.journal`); screens are thin views over them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.widgets import Static
+
+from datami_py.errors import DatamiError, describe
+from datami_py.i18n import render
+from datami_py.session import OpenTable, Session
+from datami_py.ui import strings
+from datami_py.ui.bindings import translate_bindings
+from datami_py.journal import JournaledTable, JournalState
+from datami_py.ui.screens.dialogs import ChoiceDialog
+from datami_py.ui.screens.load_error import LoadErrorScreen
+from datami_py.ui.screens.main import MainScreen
+
+
+class DatamiApp(App[None]):
+    """Browse and edit the data package at ``package`` in ``language`` (fr or en)."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "datami"
+    BINDINGS = [Binding("f1", "help", strings.KEY_HELP, show=False)]
+
+    def __init__(self, package: Path | str = ".", language: str = "en", resource: str | None = None) -> None:
+        super().__init__()
+        self.package = Path(package)
+        self.language = language
+        self.resource_name = resource
+        self.session: Session | None = None
+        self.editor: JournaledTable | None = None
+
+    def tr(self, code: str, **params: Any) -> str:
+        """Word message ``code`` in the app's language."""
+        return render(code, self.language, **params)
+
+    def translate_bindings(self, node: Any) -> None:
+        """Show ``node``'s key descriptions in the app's language."""
+        translate_bindings(node, self.tr)
+        self.refresh_bindings()
+
+    def on_mount(self) -> None:
+        self.translate_bindings(self)
+        self.mount(Static(self.tr(strings.LOADING, file=str(self.package)), id="loading"))
+        self.load()
+
+    @work(thread=True, exclusive=True)
+    def load(self) -> None:
+        """Open the package and read its table in a worker, so the screen stays responsive."""
+        try:
+            session = Session.open(self.package)
+            opened = session.open_table(self.resource_name)
+        except DatamiError as error:
+            self.call_from_thread(self._failed, describe(error, self.language))
+            return
+        self.call_from_thread(self._loaded, session, opened)
+
+    def _failed(self, description: str) -> None:
+        self.push_screen(LoadErrorScreen(description))
+
+    def _loaded(self, session: Session, opened: OpenTable) -> None:
+        self.session = session
+        self.title = session.package.title
+        try:
+            self.editor = JournaledTable(session, opened.resource.name)
+            state = self.editor.pending()
+        except DatamiError as error:
+            self.push_screen(LoadErrorScreen(describe(error, self.language)))
+            return
+
+        self.push_screen(MainScreen(session, opened))
+        if state is not None:
+            self._offer_restore(state)
+
+    def _offer_restore(self, state: JournalState) -> None:
+        """Ask whether to restore the edits a previous run left unsaved; never drop them silently."""
+        question = "\n".join(self.tr(phrase.code, **phrase.params) for phrase in state.messages())
+
+        def answered(choice: str | None) -> None:
+            if choice == "restore":
+                try:
+                    warnings = self.editor.restore(state)
+                except DatamiError as error:
+                    self.notify(describe(error, self.language), severity="error", timeout=20)
+                    return
+                for warning in warnings:
+                    self.notify(describe(warning, self.language), severity="warning", timeout=20)
+                screen = self.screen
+                if isinstance(screen, MainScreen):
+                    screen.refresh_rows()
+                    screen.validate()
+            elif choice == "discard":
+                self.editor.discard()
+            else:
+                self._offer_restore(state)  # Escape: the question stays until answered.
+
+        choices = [("restore", self.tr(strings.BUTTON_RESTORE), "primary"), ("discard", self.tr(strings.BUTTON_DISCARD), "default")]
+        self.push_screen(ChoiceDialog(question, choices), answered)
+
+    def on_unmount(self) -> None:
+        if self.editor is not None:
+            self.editor.close()

@@ -1,0 +1,48 @@
+"""The help screen: every key and what it does."""
+
+from __future__ import annotations
+
+from rich.table import Table as RichTable
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from datami_py.ui import strings
+
+# (key, description codes), in the order of the help screen.
+KEYS = [
+    ("/", (strings.KEY_SEARCH,)),
+    ("t", (strings.KEY_TABLE,)),
+    ("c", (strings.KEY_CARDS,)),
+    ("f", (strings.KEY_FILTERS,)),
+    ("s", (strings.KEY_SORT,)),
+    ("Enter", (strings.KEY_OPEN,)),
+    ("e", (strings.KEY_EDIT,)),
+    ("a", (strings.KEY_ADD,)),
+    ("d", (strings.KEY_DUPLICATE,)),
+    ("Delete", (strings.KEY_DELETE,)),
+    ("Ctrl+Z", (strings.KEY_UNDO,)),
+    ("Ctrl+Y", (strings.KEY_REDO,)),
+    ("Ctrl+S", (strings.KEY_SAVE,)),
+    ("r", (strings.KEY_REVIEW,)),
+    ("n / p", (strings.KEY_NEXT_PAGE, strings.KEY_PREVIOUS_PAGE)),
+    ("F1", (strings.KEY_HELP,)),
+    ("q", (strings.KEY_QUIT,)),
+]
+
+
+class HelpScreen(ModalScreen[None]):
+    """The list of keys; Escape or F1 closes it."""
+
+    BINDINGS = [Binding("escape,f1,q", "dismiss(None)", strings.KEY_CLOSE)]
+
+    def compose(self) -> ComposeResult:
+        table = RichTable(title=self.app.tr(strings.HELP_TITLE), show_header=False, expand=True)
+        table.add_column(style="bold", width=10)
+        table.add_column()
+        for key, descriptions in KEYS:
+            table.add_row(key, " / ".join(self.app.tr(code) for code in descriptions))
+        with VerticalScroll(classes="dialog"):
+            yield Static(table)

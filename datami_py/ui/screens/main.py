@@ -1,0 +1,319 @@
+"""The main screen: search box, table or cards, status line and footer."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, Input, Static
+
+from datami_py.errors import DatamiError, describe
+from datami_py.session import OpenTable, Session
+from datami_py.table import Edit
+from datami_py.ui import strings
+from datami_py.ui.screens.card_detail import CardDetailScreen
+from datami_py.ui.screens.dialogs import ChoiceDialog
+from datami_py.ui.screens.filters import FiltersScreen
+from datami_py.ui.screens.help import HelpScreen
+from datami_py.ui.screens.review import ReviewScreen
+from datami_py.ui.screens.row_editor import RowEditorScreen
+from datami_py.ui.widgets.cards_grid import CardsGrid, CardTile
+from datami_py.ui.widgets.rows_table import RowsTable
+from datami_py.validation import ValidationReport
+from datami_py.views import TableView
+
+
+class MainScreen(Screen[None]):
+    """Browse, search, filter, sort and edit one table."""
+
+    BINDINGS = [
+        Binding("slash", "search", strings.KEY_SEARCH),
+        Binding("t", "show('table')", strings.KEY_TABLE),
+        Binding("c", "show('cards')", strings.KEY_CARDS),
+        Binding("f", "filters", strings.KEY_FILTERS),
+        Binding("s", "sort", strings.KEY_SORT, show=False),
+        Binding("e", "edit", strings.KEY_EDIT),
+        Binding("a", "add", strings.KEY_ADD, show=False),
+        Binding("d", "duplicate", strings.KEY_DUPLICATE, show=False),
+        Binding("delete", "delete", strings.KEY_DELETE, show=False),
+        Binding("ctrl+z", "undo", strings.KEY_UNDO),
+        Binding("ctrl+y", "redo", strings.KEY_REDO),
+        Binding("ctrl+s", "save", strings.KEY_SAVE),
+        Binding("r", "review", strings.KEY_REVIEW),
+        Binding("f1", "help", strings.KEY_HELP),
+        Binding("q", "quit", strings.KEY_QUIT),
+    ]
+
+    def __init__(self, session: Session, opened: OpenTable) -> None:
+        super().__init__()
+        self.session = session
+        self.opened = opened
+        self.table = opened.table
+        self.settings = opened.resource.settings
+        self.view = TableView(self.table, self.settings)
+        self.report: ValidationReport | None = None
+        views = self.settings.get("views") or {}
+        self.default_view = "cards" if views.get("default") == "cards" else "table"
+
+    # Layout
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Input(placeholder=self.app.tr(strings.SEARCH_PLACEHOLDER), id="search")
+            with ContentSwitcher(initial=self.default_view, id="views"):
+                yield RowsTable(self.view, id="table")
+                yield CardsGrid(self.view, self.settings, id="cards")
+            yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.translate_bindings(self)
+        self.app.translate_bindings(self.query_one(CardsGrid))
+        self._focus_view()
+        self.validate()
+        self.update_status()
+
+    @property
+    def rows_table(self) -> RowsTable:
+        return self.query_one(RowsTable)
+
+    @property
+    def cards(self) -> CardsGrid:
+        return self.query_one(CardsGrid)
+
+    @property
+    def current_view(self) -> str:
+        return self.query_one(ContentSwitcher).current or "table"
+
+    def _focus_view(self) -> None:
+        if self.current_view == "table":
+            self.rows_table.focus()
+        else:
+            self.cards.focus_first()
+
+    def current_row(self) -> int | None:
+        """The row under the cursor in the table, or of the focused card."""
+        if self.current_view == "cards" and isinstance(self.focused, CardTile):
+            return self.focused.row
+        return self.rows_table.current_row
+
+    # Status
+
+    def update_status(self) -> None:
+        """Show rows shown out of total, active filters, unsaved changes and validation state."""
+        tr = self.app.tr
+        parts = [tr(strings.STATUS_ROWS, shown=len(self.view.rows), total=len(self.table))]
+        active = [f"{name}={'|'.join(sorted(values))}" for name, values in self.view.active_filters.items() if values]
+        parts.append(tr(strings.STATUS_FILTERS, filters=", ".join(active)) if active else tr(strings.STATUS_NO_FILTER))
+        if self.view.sort_field:
+            direction = tr(strings.SORT_DESCENDING if self.view.sort_descending else strings.SORT_ASCENDING)
+            parts.append(tr(strings.STATUS_SORT, field=self.view.sort_field, direction=direction))
+        pending = len(self.table.history)
+        parts.append(tr(strings.STATUS_UNSAVED, count=pending) if self.table.is_dirty else tr(strings.STATUS_SAVED))
+        if self.report is not None:
+            errors, warnings = len(self.report.errors), len(self.report.warnings)
+            if errors:
+                parts.append(tr(strings.STATUS_ERRORS, errors=errors, warnings=warnings))
+            elif warnings:
+                parts.append(tr(strings.STATUS_WARNINGS, warnings=warnings))
+            else:
+                parts.append(tr(strings.STATUS_VALID))
+        self.query_one("#status", Static).update(" · ".join(parts))
+
+    @work(exclusive=True, thread=True, group="validate")
+    def validate(self) -> None:
+        """Validate the table in a worker and show the result in the status line."""
+        report = self.session.validate(self.opened.resource.name)
+        self.app.call_from_thread(self._validated, report)
+
+    def _validated(self, report: ValidationReport) -> None:
+        self.report = report
+        self.update_status()
+
+    def refresh_rows(self) -> None:
+        """Redraw both views after the rows or their order changed."""
+        self.view.refresh()
+        self.rows_table.reload()
+        self.cards.reload(keep_page=True)
+        self.update_status()
+
+    # Finding rows
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "search":
+            self.view.set_query(event.value)
+            self.rows_table.reload()
+            self.cards.reload()
+            self.update_status()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "search":
+            self._focus_view()
+
+    def action_show(self, name: str) -> None:
+        self.query_one(ContentSwitcher).current = name
+        self._focus_view()
+
+    def action_filters(self) -> None:
+        if not self.view.filter_specs:
+            return
+
+        def closed(_: None) -> None:
+            self.rows_table.reload()
+            self.cards.reload()
+            self.update_status()
+
+        self.app.push_screen(FiltersScreen(self.view), closed)
+
+    def action_sort(self) -> None:
+        self.view.sort_by(self.rows_table.current_field)
+        self.rows_table.reload()
+        self.cards.reload()
+        self.update_status()
+
+    # Cards
+
+    def on_rows_table_activated(self, event: RowsTable.Activated) -> None:
+        self.open_card(event.row)
+
+    def on_card_tile_opened(self, event: CardTile.Opened) -> None:
+        self.open_card(event.row)
+
+    def open_card(self, row: int) -> None:
+        """Show the detail card of ``row``; its "edit" key opens the row editor."""
+
+        def closed(choice: str | None) -> None:
+            if choice == "edit":
+                self.edit_row(row)
+
+        self.app.push_screen(CardDetailScreen(self.view, self.settings, row), closed)
+
+    # Editing
+
+    def _apply(self, edits: list[Edit | None]) -> None:
+        """Show applied edits: repaint, revalidate, update the status line."""
+        if any(edits):
+            self.refresh_rows()
+            self.validate()
+
+    def edit_row(self, row: int) -> None:
+        """Open the row editor on ``row`` and apply the changed fields as edits."""
+
+        def closed(values: dict[str, str] | None) -> None:
+            if values:
+                self._apply([self.app.editor.set_cell(row, name, text) for name, text in values.items()])
+
+        self.app.push_screen(RowEditorScreen(self.session, self.table, row), closed)
+
+    def action_edit(self) -> None:
+        row = self.current_row()
+        if row is not None:
+            self.edit_row(row)
+
+    def _add_with(self, initial: dict[str, str] | None) -> None:
+        def closed(values: dict[str, str] | None) -> None:
+            if values is not None:
+                self.app.editor.add_row(values)
+                self.refresh_rows()
+                self.validate()
+
+        self.app.push_screen(RowEditorScreen(self.session, self.table, None, initial), closed)
+
+    def action_add(self) -> None:
+        self._add_with(None)
+
+    def action_duplicate(self) -> None:
+        row = self.current_row()
+        if row is not None:
+            self._add_with({name: text or "" for name, text in self.table.record(row).items()})
+
+    def action_delete(self) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == "delete":
+                self.app.editor.delete_row(row)
+                self.refresh_rows()
+                self.validate()
+
+        question = self.app.tr(strings.DELETE_CONFIRM, row=self.table.row_number(row), key=self.table.key_of(row) or "-")
+        choices = [("cancel", self.app.tr(strings.BUTTON_CANCEL), "primary"), ("delete", self.app.tr(strings.BUTTON_DELETE), "error")]
+        self.app.push_screen(ChoiceDialog(question, choices), answered)
+
+    def _describe_edit(self, edit: Edit) -> str:
+        tr = self.app.tr
+        number = self.table.row_number(edit.row) if edit.row in self.table.row_ids else edit.row + 1
+        if edit.kind == "set":
+            return tr(strings.EDIT_SET, field=edit.field, row=number)
+        if edit.kind == "add":
+            return tr(strings.EDIT_ADD, row=number)
+        return tr(strings.EDIT_DELETE, row=number)
+
+    def action_undo(self) -> None:
+        edit = self.app.editor.undo()
+        if edit is None:
+            self.notify(self.app.tr(strings.NOTHING_TO_UNDO))
+            return
+        self.refresh_rows()
+        self.validate()
+        self.notify(self.app.tr(strings.UNDONE, what=self._describe_edit(edit)))
+
+    def action_redo(self) -> None:
+        edit = self.app.editor.redo()
+        if edit is None:
+            self.notify(self.app.tr(strings.NOTHING_TO_REDO))
+            return
+        self.refresh_rows()
+        self.validate()
+        self.notify(self.app.tr(strings.REDONE, what=self._describe_edit(edit)))
+
+    def action_save(self) -> bool:
+        """Save through the byte-faithful writer; return True when the file is saved."""
+        if not self.table.is_dirty:
+            self.notify(self.app.tr(strings.NOTHING_TO_SAVE))
+            return True
+        try:
+            self.app.editor.save()
+        except DatamiError as error:
+            self.notify(describe(error, self.app.language), severity="error", timeout=15)
+            return False
+        self.notify(self.app.tr(strings.SAVED_NOTICE, file=self.table.file))
+        self.refresh_rows()
+        return True
+
+    def action_review(self) -> None:
+        diff = self.session.diff_unsaved(self.opened.resource.name)
+        summary = self.query_one("#status", Static).renderable
+        report = self.report
+        if report is not None:
+            summary = self.app.tr(strings.STATUS_ERRORS, errors=len(report.errors), warnings=len(report.warnings))
+        self.app.push_screen(ReviewScreen(diff, str(summary)))
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    def action_quit(self) -> None:
+        if not self.table.is_dirty:
+            self.app.exit()
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == "save" and self.action_save():
+                self.app.exit()
+            elif choice == "quit":
+                self.app.exit()
+
+        question = self.app.tr(strings.QUIT_UNSAVED, count=len(self.table.history))
+        choices = [
+            ("save", self.app.tr(strings.BUTTON_SAVE), "primary"),
+            ("quit", self.app.tr(strings.BUTTON_QUIT), "error"),
+            ("cancel", self.app.tr(strings.BUTTON_CANCEL), "default"),
+        ]
+        self.app.push_screen(ChoiceDialog(question, choices), answered)

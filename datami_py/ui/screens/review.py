@@ -1,0 +1,46 @@
+"""The review screen: every pending change, cell by cell, and the validation of the table."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Static
+
+from datami_py.table.diff import TableDiff
+from datami_py.ui import strings
+
+
+class ReviewScreen(ModalScreen[None]):
+    """Lists the changes since the last save (row, key, field, before, after) and the validation summary."""
+
+    BINDINGS = [Binding("escape,q,r", "dismiss(None)", strings.KEY_CLOSE)]
+
+    def __init__(self, diff: TableDiff, summary: str) -> None:
+        super().__init__()
+        self.diff = diff
+        self.summary = summary
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog review"):
+            yield Static(self.app.tr(strings.REVIEW_TITLE), classes="title")
+            if self.diff.is_empty:
+                yield Static(self.app.tr(strings.REVIEW_EMPTY))
+            else:
+                yield DataTable(id="changes", cursor_type="row", zebra_stripes=True)
+            yield Static(self.app.tr(strings.REVIEW_VALIDATION, summary=self.summary), id="review-validation")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.diff.is_empty:
+            return
+        table = self.query_one("#changes", DataTable)
+        table.add_columns(*self.app.tr(strings.REVIEW_COLUMNS).split("|"))
+        for change in self.diff.cells:
+            table.add_row(str(change.row), change.key or "", change.field, change.old or "", change.new or "")
+        for row in self.diff.added:
+            table.add_row(str(row["row"]), row["key"] or "", self.app.tr(strings.REVIEW_ADDED), "", "")
+        for row in self.diff.deleted:
+            table.add_row(str(row["row"]), row["key"] or "", self.app.tr(strings.REVIEW_DELETED), "", "")
+        table.focus()

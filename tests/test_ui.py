@@ -1,0 +1,146 @@
+"""Pilot tests of the terminal UI on the real package: search, filter, card, edit, undo, redo, save."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, SelectionList
+
+from datami_py.quality import check_codes
+from datami_py.table import query
+from datami_py.ui.app import DatamiApp
+from datami_py.ui.screens.card_detail import CardDetailScreen
+from datami_py.ui.screens.filters import FiltersScreen
+from datami_py.ui.screens.load_error import LoadErrorScreen
+from datami_py.ui.screens.main import MainScreen
+from datami_py.ui.screens.row_editor import RowEditorScreen
+from datami_py.ui.widgets.rows_table import RowsTable
+from tests.helpers import REPOSITORY, git, init_repository
+
+SIZE = (120, 40)
+CSV = "data/decider-ensemble-ressources-geocoded.csv"
+
+
+@pytest.fixture
+def package(tmp_path) -> Path:
+    folder = tmp_path / "package"
+    folder.mkdir()
+    shutil.copy(REPOSITORY / "datapackage.json", folder)
+    shutil.copytree(REPOSITORY / "schemas", folder / "schemas")
+    shutil.copytree(REPOSITORY / "data", folder / "data")
+    init_repository(folder)
+    return folder
+
+
+async def wait_for_main(app: DatamiApp, pilot) -> MainScreen:
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if isinstance(app.screen, MainScreen):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            return app.screen
+    raise AssertionError(f"the main screen did not open; screen is {app.screen!r}")
+
+
+async def test_search_filter_card_edit_undo_redo_save(package):
+    app = DatamiApp(package, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_main(app, pilot)
+        table = screen.table
+
+        # Cards are the package's default view.
+        assert screen.current_view == "cards"
+
+        # "/" focuses the search box; typing searches as you type.
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"budget")
+        expected = query.search(table, "budget")
+        assert screen.view.rows == expected
+        assert 0 < len(expected) < len(table)
+        await pilot.press("escape")
+        screen.query_one("#search", Input).value = ""
+        await pilot.pause()
+        assert len(screen.view.rows) == len(table)
+
+        # "f" opens the filters; ticking BP keeps the rows whose CODE DEMARCHE has BP.
+        screen.rows_table.focus()
+        await pilot.press("f")
+        assert isinstance(app.screen, FiltersScreen)
+        demarche = app.screen.query_one("#filter-1", SelectionList)
+        demarche.select("BP")
+        await pilot.pause()
+        await pilot.press("escape")
+        codes = [option.value for option in query.filter_options(table, query.FilterSpec("CODE DEMARCHE"))]
+        with_bp = [row for row in table.row_ids if "BP" in check_codes(table.cell(row, "CODE DEMARCHE") or "", codes, "-").codes]
+        assert screen.view.rows == with_bp
+
+        # Enter in the table opens the card of the row under the cursor.
+        await pilot.press("t")
+        assert isinstance(app.focused, RowsTable)
+        row = screen.rows_table.current_row
+        await pilot.press("enter")
+        assert isinstance(app.screen, CardDetailScreen)
+        assert app.screen.row == row
+
+        # "e" in the card opens the editor; a new link is applied as one edit.
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, RowEditorScreen)
+        index = app.screen.names.index("SITE WEB")
+        old = table.cell(row, "SITE WEB")
+        app.screen.query_one(f"#field-{index}", Input).value = "https://exemple.fr/nouveau"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert table.cell(row, "SITE WEB") == "https://exemple.fr/nouveau"
+
+        # Undo and redo.
+        await pilot.press("ctrl+z")
+        assert table.cell(row, "SITE WEB") == old
+        await pilot.press("ctrl+y")
+        assert table.cell(row, "SITE WEB") == "https://exemple.fr/nouveau"
+
+        # Ctrl+S saves: the file diff is exactly the edited line.
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not table.is_dirty
+    assert git(package, "diff", "--numstat") == f"1\t1\t{CSV}\n"
+
+
+async def test_invalid_value_needs_confirmation(package):
+    app = DatamiApp(package, "fr")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_main(app, pilot)
+        await pilot.press("t", "e")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, RowEditorScreen)
+        index = editor.names.index("BAN_latitude")
+        editor.query_one(f"#field-{index}", Input).value = "quarante-trois"
+        await pilot.pause()
+
+        error = str(editor.query_one(f"#field-{index}-error").render())
+        assert "n’est pas un(e) nombre valide" in error
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        # A confirmation is asked; cancelling keeps the editor open with the typed text.
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is editor
+        assert editor.query_one(f"#field-{index}", Input).value == "quarante-trois"
+        assert not screen.table.is_dirty
+
+
+async def test_unloadable_package_shows_reason(tmp_path):
+    app = DatamiApp(tmp_path / "nowhere", "fr")
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, LoadErrorScreen):
+                break
+        assert isinstance(app.screen, LoadErrorScreen)
+        assert "Aucun paquet de données" in app.screen.description
