@@ -49,6 +49,12 @@ class DatamiApp(App[None]):
         translate_bindings(node, self.tr)
         self.refresh_bindings()
 
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        """Push ``screen`` with its key descriptions in the app's language."""
+        if not isinstance(screen, str):
+            translate_bindings(screen, self.tr)
+        return super().push_screen(screen, *args, **kwargs)
+
     def on_mount(self) -> None:
         self.translate_bindings(self)
         self.mount(Static(self.tr(strings.LOADING, file=str(self.package)), id="loading"))

@@ -69,7 +69,6 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.translate_bindings(self)
         self.app.translate_bindings(self.query_one(CardsGrid))
         self._focus_view()
         self.validate()
