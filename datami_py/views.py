@@ -34,6 +34,7 @@ class TableView:
     sort_field: str | None = None
     sort_descending: bool = False
     rows: list[int] = field(default_factory=list)
+    invalid: set[tuple[int, str]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.filter_specs = query.filter_specs(self.settings)
@@ -92,6 +93,16 @@ class TableView:
         rows = query.search(self.table, self.query_text) if self.query_text else None
         spec = next(spec for spec in self.filter_specs if spec.field == name)
         return query.filter_options(self.table, spec, rows)
+
+    def flag_errors(self, findings: Any) -> None:
+        """Remember which cells have a schema error (from a validation report), to show them flagged."""
+        self.invalid = set()
+        for finding in findings:
+            if finding.severity != "error" or not finding.location.field or finding.location.row is None:
+                continue
+            # A report computed before the latest edit may name a row that no longer exists.
+            if finding.location.row <= len(self.table):
+                self.invalid.add((self.table.row_at(finding.location.row), finding.location.field))
 
     def cell_text(self, row: int, name: str) -> str:
         """Return the cell as shown in the table: one line, line breaks as ⏎."""

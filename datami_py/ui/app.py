@@ -19,6 +19,7 @@ from datami_py.i18n import render
 from datami_py.session import OpenTable, Session
 from datami_py.ui import strings
 from datami_py.ui.bindings import translate_bindings
+from datami_py.ui.commands import ActionsProvider
 from datami_py.journal import JournaledTable, JournalState
 from datami_py.ui.screens.dialogs import ChoiceDialog
 from datami_py.ui.screens.load_error import LoadErrorScreen
@@ -29,6 +30,7 @@ class DatamiApp(App[None]):
     """Browse and edit the data package at ``package`` in ``language`` (fr or en)."""
 
     CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {ActionsProvider}
     TITLE = "datami"
     BINDINGS = [Binding("f1", "help", strings.KEY_HELP, show=False)]
 

@@ -33,6 +33,26 @@ KEYS = [
 ]
 
 
+# (description code, main screen action), for the command palette.
+ACTIONS = [
+    (strings.KEY_SEARCH, "search"),
+    (strings.KEY_TABLE, "show('table')"),
+    (strings.KEY_CARDS, "show('cards')"),
+    (strings.KEY_FILTERS, "filters"),
+    (strings.KEY_SORT, "sort"),
+    (strings.KEY_EDIT, "edit"),
+    (strings.KEY_ADD, "add"),
+    (strings.KEY_DUPLICATE, "duplicate"),
+    (strings.KEY_DELETE, "delete"),
+    (strings.KEY_UNDO, "undo"),
+    (strings.KEY_REDO, "redo"),
+    (strings.KEY_SAVE, "save"),
+    (strings.KEY_REVIEW, "review"),
+    (strings.KEY_HELP, "help"),
+    (strings.KEY_QUIT, "quit"),
+]
+
+
 class HelpScreen(ModalScreen[None]):
     """The list of keys; Escape or F1 closes it."""
 

@@ -11,7 +11,7 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from datami_py.errors import DatamiError, describe
 from datami_py.session import OpenTable, Session
-from datami_py.table import Edit
+from datami_py.table import Edit, query
 from datami_py.ui import strings
 from datami_py.ui.screens.card_detail import CardDetailScreen
 from datami_py.ui.screens.dialogs import ChoiceDialog
@@ -71,8 +71,14 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.app.translate_bindings(self.query_one(CardsGrid))
         self._focus_view()
+        self.prepare_search()
         self.validate()
         self.update_status()
+
+    @work(thread=True, group="prepare")
+    def prepare_search(self) -> None:
+        """Build the search caches in a worker, so the first keystroke of a search is fast."""
+        query.prepare(self.table)
 
     @property
     def rows_table(self) -> RowsTable:
@@ -129,6 +135,8 @@ class MainScreen(Screen[None]):
 
     def _validated(self, report: ValidationReport) -> None:
         self.report = report
+        self.view.flag_errors(report.findings)
+        self.rows_table.reload()
         self.update_status()
 
     def refresh_rows(self) -> None:

@@ -136,7 +136,8 @@ class RowsTable(ScrollView, can_focus=True):
                 segments += [Segment(piece, style), Segment(" ")]
                 used += cell_len(piece) + 1
             return segments + [Segment(" " * (width - used + GAP))]
-        return [Segment(_fit(self.view.cell_text(row, name), width) + " " * GAP)]
+        style = Style(color="red", bold=True, underline=True) if (row, name) in self.view.invalid else Style()
+        return [Segment(_fit(self.view.cell_text(row, name), width), style), Segment(" " * GAP)]
 
     def _line_segments(self, row: int | None) -> tuple[list[Segment], list[Segment]]:
         """Return the key column's segments and the other columns' segments of one line."""
