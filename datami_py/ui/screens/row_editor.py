@@ -8,6 +8,7 @@ be saved only after an explicit confirmation.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -22,6 +23,7 @@ from datami_py.session import Session
 from datami_py.table import Table
 from datami_py.ui import strings
 from datami_py.ui.screens.dialogs import ChoiceDialog
+from datami_py.validation.quality_rules import QualityRules
 from datami_py.validation.validator import category_values
 
 LONG_SUBTYPES = ("longtext", "timeline")
@@ -45,6 +47,7 @@ class RowEditorScreen(ModalScreen[dict[str, str] | None]):
         self.table = table
         self.row = row
         self.names = [name for name in table.field_names if table.column_of(name) is not None]
+        self.quality = QualityRules.for_table(table, session.open_table(table.name).resource.settings)
         if initial is not None:
             self.initial = {name: initial.get(name, "") for name in self.names}
         elif row is not None:
@@ -123,11 +126,18 @@ class RowEditorScreen(ModalScreen[dict[str, str] | None]):
         return {name: text for name, text in values.items() if text != self.initial[name]}
 
     def _check(self, index: int, name: str) -> bool:
-        """Show the problems of one field under it; return True when it is valid."""
+        """Show the problems of one field under it; return True when it has no error.
+
+        Errors (schema) are shown in red; quality warnings (a link without https://,
+        outer spaces…) in yellow, and they never block applying.
+        """
         text = self._value(index, name)
         findings = self.session.check_value(self.table, self.row, name, text)
-        error = self.query_one(f"#{_widget_id(index)}-error", Static)
-        error.update("\n".join(describe_message(finding, self.app.language) for finding in findings))
+        lines = [Text(describe_message(finding, self.app.language), style="red") for finding in findings]
+        for code, severity, params in self.quality.value_issues(name, text, self.table.is_missing(text)):
+            if severity == "warning":
+                lines.append(Text(self.app.tr(code, **{"value": text, "field": name, **params}), style="yellow"))
+        self.query_one(f"#{_widget_id(index)}-error", Static).update(Text("\n").join(lines))
         return not findings
 
     def _check_all(self) -> bool:
