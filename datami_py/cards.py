@@ -45,7 +45,7 @@ class TimelineStep:
 class CardBlock:
     """One block of a card: where it goes, its heading and its content.
 
-    ``paragraphs`` holds long text as paragraphs, each a list of lines (a line starting a
+    ``paragraphs`` contains long text as paragraphs, each a list of lines (a line starting a
     bullet begins with "• "). ``tags`` and ``steps`` are filled for tag and timeline blocks.
     """
 
@@ -137,7 +137,9 @@ def card_settings(settings: dict[str, Any], kind: CardKind) -> list[dict[str, An
 def default_blocks(table: Table) -> list[dict[str, Any]]:
     """Blocks for a table without card settings: the key (or first field) as title, then every field."""
     names = [name for name in table.field_names if table.column_of(name) is not None]
-    title = table.primary_key[0] if table.primary_key else (names[0] if names else "")
+    title = names[0] if names else ""
+    if table.primary_key:
+        title = table.primary_key[0]
     return [{"field": title, "position": "title"}] + [
         {"field": name, "position": "infos", "title": name} for name in names if name != title
     ]

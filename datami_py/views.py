@@ -89,7 +89,7 @@ class TableView:
         self.refresh()
 
     def filter_options(self, name: str) -> list[query.FilterOption]:
-        """The values of filter ``name`` with labels and counts among the rows the search keeps."""
+        """Return the values of filter ``name`` with labels and counts among the rows the search keeps."""
         rows = query.search(self.table, self.query_text) if self.query_text else None
         spec = next(spec for spec in self.filter_specs if spec.field == name)
         return query.filter_options(self.table, spec, rows)

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from datami_py.quality import TERRITORIES, MARGIN_DEGREES
 
-# What str.isspace() accepts at either end of a cell, as an RE2 class: \s, the Unicode
+# The characters str.isspace() accepts at either end of a cell, as an RE2 class: \s, the Unicode
 # separators, and the information separators U+001C to U+001F and U+0085 that Python counts.
 _WHITESPACE = r"[\s\p{Z}\x{1c}-\x{1f}\x{85}]"
 _OUTER_WHITESPACE = f"^{_WHITESPACE}|{_WHITESPACE}$"
@@ -58,7 +58,7 @@ def _and(left: pa.ChunkedArray | None, right: pa.ChunkedArray | None) -> pa.Chun
 
 
 def missing_mask(column: pa.ChunkedArray, missing_values: Sequence[str]) -> pa.ChunkedArray:
-    """Where a cell is absent (a short record) or one of the schema's missing values."""
+    """Return where a cell is absent (a short record) or one of the schema's missing values."""
     listed = pc.is_in(column, value_set=pa.array(list(missing_values), pa.string()))
     return pc.or_(pc.fill_null(listed, True), pc.is_null(column))
 
@@ -98,7 +98,7 @@ def _numeric_mask(column: pa.ChunkedArray, descriptor: dict[str, Any]) -> pa.Chu
 
 
 def type_mask(column: pa.ChunkedArray, descriptor: dict[str, Any]) -> pa.ChunkedArray | None:
-    """Where a non-missing cell is certainly of the field's type and within its limits."""
+    """Return where a non-missing cell is certainly of the field's type and within its limits."""
     field_type = descriptor.get("type", "string") or "string"
     if field_type in ("string", "any", "list"):
         return pc.is_valid(column)
@@ -117,7 +117,7 @@ def type_mask(column: pa.ChunkedArray, descriptor: dict[str, Any]) -> pa.Chunked
 
 
 def string_constraints_mask(column: pa.ChunkedArray, descriptor: dict[str, Any], codes: Sequence[str]) -> pa.ChunkedArray | None:
-    """Where a cell certainly meets the pattern, enum, length, format and code constraints."""
+    """Return where a cell certainly meets the pattern, enum, length, format and code constraints."""
     constraints = descriptor.get("constraints") or {}
     mask = pc.is_valid(column)
     if "pattern" in constraints:
@@ -144,7 +144,7 @@ def string_constraints_mask(column: pa.ChunkedArray, descriptor: dict[str, Any],
 
 
 def clean_text_mask(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
-    """Where a cell has no outer whitespace, no control or format character, and is in NFC."""
+    """Return where a cell has no outer whitespace, no control or format character, and is in NFC."""
     outer_whitespace = _matches(column, _OUTER_WHITESPACE)
     control = _matches(column, _CONTROL_OR_FORMAT)
     if outer_whitespace is None or control is None:
@@ -154,12 +154,12 @@ def clean_text_mask(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
 
 
 def clean_link_mask(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
-    """Where a cell is empty or a plain web link that no link check reports."""
+    """Return where a cell is empty or a plain web link that no link check reports."""
     return _and(pc.or_(pc.equal(column, ""), _matches(column, CLEAN_LINK)), pc.is_valid(column))
 
 
 def single_code_mask(column: pa.ChunkedArray, codes: Sequence[str]) -> pa.ChunkedArray:
-    """Where a cell is exactly one defined code (several codes go to the exact check, which sees repeats)."""
+    """Return where a cell is exactly one defined code (cells with several codes go to the exact check, which reports repeated codes)."""
     return pc.is_in(column, value_set=pa.array(list(codes), pa.string()))
 
 

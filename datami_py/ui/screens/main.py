@@ -99,7 +99,7 @@ class MainScreen(Screen[None]):
             self.cards.focus_first()
 
     def current_row(self) -> int | None:
-        """The row under the cursor in the table, or of the focused card."""
+        """Return the row under the cursor in the table, or of the focused card."""
         if self.current_view == "cards" and isinstance(self.focused, CardTile):
             return self.focused.row
         return self.rows_table.current_row

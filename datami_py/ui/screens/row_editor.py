@@ -115,11 +115,11 @@ class RowEditorScreen(ModalScreen[dict[str, str] | None]):
         return widget.value
 
     def values(self) -> dict[str, str]:
-        """The current value of every field."""
+        """Return the current value of every field."""
         return {name: self._value(index, name) for index, name in enumerate(self.names)}
 
     def changed_values(self) -> dict[str, str]:
-        """The fields whose value differs from the row's (every field for a new row)."""
+        """Return the fields whose value differs from the row's (every field for a new row)."""
         values = self.values()
         if self.row is None:
             return values

@@ -121,7 +121,9 @@ class RowsTable(ScrollView, can_focus=True):
     def _cell_segments(self, row: int | None, name: str, width: int) -> list[Segment]:
         if row is None:
             style = Style(bold=True, underline=self.view.sort_field == name)
-            arrow = ("▼" if self.view.sort_descending else "▲") if self.view.sort_field == name else ""
+            arrow = ""
+            if self.view.sort_field == name:
+                arrow = "▼" if self.view.sort_descending else "▲"
             return [Segment(_fit(name + arrow, width) + " " * GAP, style)]
 
         tags = self.view.tag_labels(row, name)
@@ -244,5 +246,5 @@ class RowsTable(ScrollView, can_focus=True):
         self.refresh()
 
     def region_of_cursor(self) -> Region:
-        """The screen region of the cursor line (for tests and scrolling)."""
+        """Return the screen region of the cursor line (for tests and scrolling)."""
         return Region(0, self.cursor_row + 1, self.size.width, 1)
