@@ -3,8 +3,8 @@
 A proposal branch is ``datami/<slug>``: the prefix keeps the tool's branches together
 in ``git branch`` listings and on GitHub, and the slug is the title in lower-case
 ASCII, so "Mise à jour : Orléans / Loiret" becomes ``datami/mise-a-jour-orleans-loiret``.
-The same title always gives the same name, which lets a rerun find the branch it made
-before; a name already taken gets ``-2``, ``-3``… The title itself is kept as typed
+The same title always gives the same name, so a rerun can find the branch it made
+before. A name already in use gets ``-2``, ``-3``… The title itself is kept as typed
 for the commit message and the pull request.
 
 Every name returned passes ``git check-ref-format --branch``: it uses only
@@ -82,23 +82,23 @@ def _short_name(name: str) -> str:
     return name.removeprefix("refs/heads/").casefold()
 
 
-def _is_taken(candidate: str, taken: set[str]) -> bool:
-    """True when ``candidate`` equals a taken name or git could not create it beside one.
+def _is_in_use(candidate: str, used_names: set[str]) -> bool:
+    """True when ``candidate`` equals a name in use or git could not create it beside one.
 
     Git stores ``a/b`` as a file under the folder ``a``, so a branch ``a`` and a branch
     ``a/b`` cannot both exist. Names compare case-insensitively because refs are files
     on case-insensitive file systems (macOS, Windows).
     """
     folded = candidate.casefold()
-    if folded in taken:
+    if folded in used_names:
         return True
-    return any(name.startswith(folded + "/") or folded.startswith(name + "/") for name in taken)
+    return any(name.startswith(folded + "/") or folded.startswith(name + "/") for name in used_names)
 
 
 def branch_name(title: str, existing: Collection[str], base: str, prefix: str = DEFAULT_PREFIX) -> str:
     """Return a new branch name for a proposal titled ``title``.
 
-    ``existing`` holds the branch names already in use (with or without ``refs/heads/``).
+    ``existing`` contains the branch names already in use (with or without ``refs/heads/``).
     The name is never ``base``, ``main`` or ``master``, never one of ``existing``, and
     never a name git would refuse to create beside one of them.
 
@@ -109,14 +109,14 @@ def branch_name(title: str, existing: Collection[str], base: str, prefix: str = 
     if not _PREFIX_PATTERN.fullmatch(prefix) or prefix.startswith("refs/"):
         raise ValueError(f"invalid branch prefix {prefix!r}: use lower-case components ending with '/', such as 'datami/'")
 
-    taken = {_short_name(name) for name in existing}
-    taken.update(_short_name(name) for name in (base, *PROTECTED_BRANCHES))
+    used_names = {_short_name(name) for name in existing}
+    used_names.update(_short_name(name) for name in (base, *PROTECTED_BRANCHES))
 
     slug = slugify(title)
     attempt = 1
     while True:
         suffix = "" if attempt == 1 else f"-{attempt}"
         candidate = prefix + _shorten(slug, MAX_LENGTH - len(prefix) - len(suffix)) + suffix
-        if not candidate.startswith("refs/") and not _is_taken(candidate, taken):
+        if not candidate.startswith("refs/") and not _is_in_use(candidate, used_names):
             return candidate
         attempt += 1
