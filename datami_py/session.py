@@ -23,7 +23,7 @@ from datami_py.package.descriptor import RESOURCE_FILE_MISSING, Package, Resourc
 from datami_py.schema.infer import infer_schema
 from datami_py.schema.types import CellTypeError
 from datami_py.table import Table
-from datami_py.table.diff import TableDiff, diff_tables
+from datami_py.table.diff import TableDiff, diff_edits, diff_tables
 from datami_py.validation import ValidationReport, validate_table
 from datami_py.validation.constraints import compile_field
 from datami_py.validation.validator import DUPLICATE_KEY, category_values, compile_checkers
@@ -79,12 +79,12 @@ class Session:
 
         if not resource.file.is_file():
             raise DatamiError(RESOURCE_FILE_MISSING, Location(file=resource.path), resource=resource.name, path=resource.path)
-        data = resource.file.read_bytes()
-        document = CsvDocument.parse(data, encoding=resource.encoding, delimiter=resource.delimiter, path=resource.file, name=resource.path)
+        fingerprint = _file_fingerprint(resource.file)
+        document = CsvDocument.read(resource.file, encoding=resource.encoding, delimiter=resource.delimiter, name=resource.path)
 
         schema = resource.schema or infer_schema(document.header, head(document.cells, INFER_SAMPLE_ROWS))
         table = Table(document, schema, name=resource.name, file=resource.path)
-        opened = OpenTable(resource, table, hashlib.sha256(data).hexdigest())
+        opened = OpenTable(resource, table, fingerprint)
         self.tables[resource.name] = opened
         return opened
 
@@ -184,7 +184,7 @@ class Session:
         changes = table.changes()
         content = table.document.render(changes)
         target = opened.resource.file
-        if hashlib.sha256(target.read_bytes()).hexdigest() != opened.fingerprint:
+        if _file_fingerprint(target) != opened.fingerprint:
             raise DatamiError(FILE_CHANGED_ON_DISK, Location(file=opened.resource.path))
 
         _write_atomically(target, content)
@@ -196,9 +196,7 @@ class Session:
 
     def diff_unsaved(self, resource_name: str | None = None) -> TableDiff:
         """Compare the table with its edits to the file as it was read (the changes a save would write)."""
-        table = self.table(resource_name)
-        base = Table(table.document, table.schema, name=table.name, file=table.file)
-        return diff_tables(base, table)
+        return diff_edits(self.table(resource_name))
 
     def diff(self, resource_name: str | None = None, revision: str = "HEAD") -> TableDiff:
         """Compare the table (with its unsaved edits) with its file at git ``revision``.
@@ -210,7 +208,7 @@ class Session:
         table = opened.table
         committed = committed_file(opened.resource.file, revision)
         if committed is None:
-            committed = table.document.data[: table.document.starts[1]]
+            committed = table.document.read_span(0, table.document.starts[1])
         document = CsvDocument.parse(committed, delimiter=table.document.dialect.delimiter, name=opened.resource.path)
         base = Table(document, table.schema, name=table.name, file=table.file)
         return diff_tables(base, table)
@@ -226,6 +224,12 @@ def _typed_value(table: Table, descriptor: dict[str, Any], value: Any, text: str
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+def _file_fingerprint(path: Path) -> str:
+    """Return the SHA-256 of the file at ``path``, read in blocks."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _write_atomically(target: Path, content: bytes) -> None:

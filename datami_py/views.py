@@ -9,6 +9,7 @@ table). It holds no UI code, so the CLI and tests use it too.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,7 @@ class TableView:
     active_filters: dict[str, set[str]] = field(default_factory=dict)
     sort_field: str | None = None
     sort_descending: bool = False
-    rows: list[int] = field(default_factory=list)
+    rows: Sequence[int] = field(default_factory=list)
     invalid: set[tuple[int, str]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -51,7 +52,7 @@ class TableView:
 
     def refresh(self) -> None:
         """Recompute :attr:`rows` from the search text, the filters and the sort."""
-        rows = query.search(self.table, self.query_text) if self.query_text else list(self.table.row_ids)
+        rows: Sequence[int] = query.search(self.table, self.query_text) if self.query_text else self.table.row_ids
         active = {name: values for name, values in self.active_filters.items() if values}
         if active:
             rows = query.apply_filters(self.table, active, self.filter_specs, rows)

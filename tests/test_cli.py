@@ -202,3 +202,19 @@ def test_unencodable_character_refused_then_converted(tmp_path):
     assert (folder / "communes.csv").read_bytes() == before.decode("cp1252").replace(
         "Cœur de ville – rénovation de l’hôtel de ville", "Avant → après"
     ).encode("utf-8")
+
+
+def test_unsaved_diff_counts_key_change_as_one_cell(b10):
+    from datami_py.session import Session
+
+    session = Session.open(b10)
+    table = session.table()
+    table.set_cell(table.find_row("37261"), "code_insee", "37262")
+
+    diff = session.diff_unsaved()
+
+    assert [(change.key, change.row, change.field, change.old, change.new) for change in diff.cells] == [
+        ("37262", 2, "code_insee", "37261", "37262")
+    ]
+    assert diff.added == []
+    assert diff.deleted == []

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from datami_py.csvfile import CsvChanges, CsvDocument
+from datami_py.csvfile import CsvChanges, CsvDocument, fastparse
+from datami_py.csvfile import document as document_module
 from datami_py.errors import DatamiError
 
 # Letters French files contain, plus every character that quoting must handle.
@@ -153,3 +156,37 @@ def test_document_after_edits_equals_fresh_parse(drawn, data_strategy):
     assert list(updated.starts) == list(fresh.starts)
     assert updated.header == fresh.header
     assert updated.render() == content
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(csv_files(), st.integers(min_value=1, max_value=16))
+def test_block_reader_matches_exact_reader(tmp_path, drawn, block_size):
+    data, delimiter, header, rows, declared = drawn
+    path = tmp_path / "file.csv"
+    path.write_bytes(data)
+
+    # Tiny blocks put block boundaries everywhere: inside quotes, between CR and LF.
+    with mock.patch.object(fastparse, "BLOCK_SIZE", block_size), mock.patch.object(document_module, "HEAD_BYTES", 4096):
+        read = CsvDocument.read(path, delimiter=delimiter, encoding=declared, fast=True)
+
+    exact = CsvDocument.parse(data, delimiter=delimiter, encoding=declared, fast=False)
+    assert read.header == exact.header
+    assert read.rows == exact.rows
+    assert list(read.starts) == list(exact.starts)
+    assert read.dialect == exact.dialect
+    assert read.render() == data
+
+
+def test_block_reader_keeps_no_bytes_and_saves(tmp_path):
+    lines = ["id,titre,commune"] + [f'{index},"Démarche n°{index}, « {index} »",Évry' for index in range(20_000)]
+    data = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    path = tmp_path / "large.csv"
+    path.write_bytes(data)
+
+    document = CsvDocument.read(path, fast=True)
+    assert document.raw is None
+    assert document.rows[19_999] == ["19999", "Démarche n°19999, « 19999 »", "Évry"]
+
+    content = document.render(CsvChanges(cells={5: {2: "Orléans"}}))
+    expected = data.replace(b'5,"D\xc3\xa9marche n\xc2\xb05, \xc2\xab 5 \xc2\xbb",\xc3\x89vry', b'5,"D\xc3\xa9marche n\xc2\xb05, \xc2\xab 5 \xc2\xbb",Orl\xc3\xa9ans', 1)
+    assert content == expected

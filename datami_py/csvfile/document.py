@@ -31,6 +31,12 @@ DELIMITER_INVALID = message(
     "The delimiter “{delimiter}” is not supported: use a single character such as , ; or a tab.",
 )
 EMPTY_FILE = message("csv.empty", "The file is empty: it has no header line.")
+FILE_CHANGED = message(
+    "csv.file-changed",
+    "The file changed on disk while it was open, so it cannot be written back safely. Your edits are kept: reopen the file.",
+)
+# Bytes read at the start of a large file to find its header and quoting style.
+HEAD_BYTES = 1 << 22
 
 # Files from this size on are first tried with the NumPy and pyarrow reader.
 FAST_PARSE_MIN_BYTES = 1 << 20
@@ -59,13 +65,38 @@ class CsvChanges:
 class CsvDocument:
     """The parsed content and the exact bytes of one CSV file."""
 
-    data: bytes
+    raw: bytes | None
     encoding: Encoding
     dialect: Dialect
     header: list[str]
     cells: Cells
     starts: Sequence[int]
     path: Path | None = None
+
+    @property
+    def data(self) -> bytes:
+        """The file's bytes: kept in memory for small files, read again from ``path`` for large ones.
+
+        Raises:
+            DatamiError: ``csv.file-changed`` when the file on disk no longer has the size
+                it had when read, so its records are not where they were.
+        """
+        if self.raw is not None:
+            return self.raw
+        assert self.path is not None
+        content = self.path.read_bytes()
+        if len(content) != self.starts[-1]:
+            raise DatamiError(FILE_CHANGED, Location(file=self.path.name))
+        return content
+
+    def read_span(self, start: int, end: int) -> bytes:
+        """Return the original bytes from ``start`` to ``end`` without reading the whole file."""
+        if self.raw is not None:
+            return self.raw[start:end]
+        assert self.path is not None
+        with self.path.open("rb") as handle:
+            handle.seek(start)
+            return handle.read(end - start)
 
     @property
     def rows(self) -> list[list[str]]:
@@ -119,18 +150,28 @@ class CsvDocument:
         )
 
         cells, starts = _parse_cells(data, body_start, chosen_delimiter, detected.name, len(header), file_name, fast)
-        return cls(data=data, encoding=detected, dialect=dialect, header=header, cells=cells, starts=starts, path=path)
+        return cls(raw=data, encoding=detected, dialect=dialect, header=header, cells=cells, starts=starts, path=path)
 
     @classmethod
-    def read(cls, path: Path, *, encoding: str | None = None, delimiter: str | None = None, name: str | None = None) -> CsvDocument:
-        """Read and parse the file at ``path`` (see :meth:`parse`)."""
-        return cls.parse(path.read_bytes(), encoding=encoding, delimiter=delimiter, path=path, name=name)
+    def read(
+        cls, path: Path, *, encoding: str | None = None, delimiter: str | None = None, name: str | None = None, fast: bool | None = None
+    ) -> CsvDocument:
+        """Read and parse the file at ``path`` (see :meth:`parse`).
+
+        A large file is read in blocks and not kept in memory: its cells go to Arrow
+        columns and its bytes are read again when it is saved.
+        """
+        if fast is not False and (fast or path.stat().st_size >= FAST_PARSE_MIN_BYTES):
+            document = _read_large(path, encoding, delimiter, name or path.name)
+            if document is not None:
+                return document
+        return cls.parse(path.read_bytes(), encoding=encoding, delimiter=delimiter, path=path, name=name, fast=fast)
 
     # Writing
 
     def record_bytes(self, record: int) -> bytes:
         """Return the original bytes of ``record`` (0 = header), line terminator included."""
-        return self.data[self.starts[record] : self.starts[record + 1]]
+        return self.read_span(self.starts[record], self.starts[record + 1])
 
     def quote(self, text: str) -> str:
         """Return ``text`` as a field in this file's quoting style."""
@@ -173,16 +214,17 @@ class CsvDocument:
 
     def _render_in_place(self, cells: dict[int, dict[int, str]]) -> bytes:
         """Render cell edits only: the bytes between edited records are copied in one piece each."""
+        data = self.data
         parts: list[bytes] = []
         position = 0
         for index in sorted(cells):
             if not cells[index]:
                 continue
             start, end = self.starts[index + 1], self.starts[index + 2]
-            parts.append(self.data[position:start])
+            parts.append(data[position:start])
             parts.append(self._render_record(index + 1, cells[index], index + 1))
             position = end
-        parts.append(self.data[position:])
+        parts.append(data[position:])
         return b"".join(parts)
 
     def converted_to_utf8(self) -> CsvDocument:
@@ -215,7 +257,9 @@ class CsvDocument:
             new_starts.extend(start + shift for start in starts[index + 2 : following])
 
         cells = self.cells.patched({index: changes.cells[index] for index in edited})
-        return CsvDocument(content, self.encoding, self.dialect, list(self.header), cells, new_starts, self.path)
+        # A document read in blocks keeps not holding the file's bytes: ``content`` is on disk now.
+        raw = content if self.raw is not None else None
+        return CsvDocument(raw, self.encoding, self.dialect, list(self.header), cells, new_starts, self.path)
 
     def render(self, changes: CsvChanges | None = None) -> bytes:
         """Return the file's bytes with ``changes`` applied; unchanged parts keep their bytes.
@@ -251,6 +295,48 @@ class CsvDocument:
             records.append(self._render_new_row(values, self.record_count + offset + 1) + terminator)
 
         return self.encoding.bom + _join_records(records, terminator, self.dialect.final_newline)
+
+
+def _read_large(path: Path, encoding: str | None, delimiter: str | None, file_name: str) -> CsvDocument | None:
+    """Read a large file with the block-wise fast reader, or return None for the exact reader.
+
+    None is returned, and the exact reader then reports the problem precisely, when the
+    encoding or the first records raise any doubt.
+    """
+    from datami_py.csvfile.encoding import detect_file_encoding
+    from datami_py.csvfile.fastparse import parse_fast_file
+
+    detected = detect_file_encoding(path, encoding)
+    if detected is None:
+        return None
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+        handle.seek(-1, 2)
+        last_byte = handle.read(1)
+
+    body_start = len(detected.bom)
+    chosen_delimiter = delimiter if delimiter is not None else sniff_delimiter(head[body_start : body_start + 65536])
+    if len(chosen_delimiter) != 1 or chosen_delimiter in '"\r\n':
+        return None
+    try:
+        sample = parse_records(head, chosen_delimiter, body_start, file=file_name, max_records=QUOTE_STYLE_SAMPLE + 1)
+    except DatamiError:
+        return None  # Perhaps a record cut by the end of the head: the exact reader decides.
+    if len(sample.rows) < 2:
+        return None
+
+    header = [value.decode(detected.name) for value in sample.rows[0]]
+    parsed = parse_fast_file(path, body_start, chosen_delimiter, detected.name, len(header))
+    if parsed is None:
+        return None
+
+    dialect = Dialect(
+        delimiter=chosen_delimiter,
+        line_terminator=sniff_line_terminator(head[body_start:]),
+        quote_all=all(sample.all_quoted[1:]),
+        final_newline=last_byte in (b"\n", b"\r"),
+    )
+    return CsvDocument(None, detected, dialect, header, ArrowCells(parsed.table), parsed.starts, path)
 
 
 def _parse_cells(

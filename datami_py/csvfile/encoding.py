@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass
+from pathlib import Path
 
 from datami_py.errors import DatamiError, Location
 from datami_py.i18n import message
@@ -123,3 +124,37 @@ def detect_encoding(data: bytes, declared: str | None = None, file: str | None =
             detected=_guess(data),
         ) from None
     return Encoding(name)
+
+
+def detect_file_encoding(path: Path, declared: str | None = None, block_size: int = 1 << 24) -> Encoding | None:
+    """Decide the encoding of the file at ``path`` reading it in blocks, as :func:`detect_encoding` does.
+
+    Returns None when the declared encoding does not decode the file, or for UTF-16:
+    the caller then reads the whole file with :func:`detect_encoding`, which words the error.
+    """
+    with path.open("rb") as handle:
+        start = handle.read(3)
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    bom = UTF8_BOM if start.startswith(UTF8_BOM) else b""
+
+    candidates = [normalize_encoding_name(declared)] if declared is not None and not bom else ["utf-8", "cp1252", "latin-1"]
+    if bom:
+        candidates = ["utf-8"]
+    for candidate in candidates:
+        if _file_decodes(path, candidate, len(bom), block_size):
+            return Encoding(candidate, bom)
+    return None
+
+
+def _file_decodes(path: Path, encoding: str, start: int, block_size: int) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with path.open("rb") as handle:
+        handle.seek(start)
+        try:
+            while block := handle.read(block_size):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True

@@ -71,3 +71,28 @@ def diff_tables(old: Table, new: Table) -> TableDiff:
         if identity not in new_rows:
             result.deleted.append({"key": old.key_of(old_row), "row": old.row_number(old_row), "values": old.record(old_row)})
     return result
+
+
+def diff_edits(table: Table) -> TableDiff:
+    """Return the edits of ``table`` since it was read, cell by cell, matching rows by row id.
+
+    Unlike :func:`diff_tables`, a changed key is one changed cell, not a deleted and an
+    added row, because the edits themselves say which row changed.
+    """
+    result = TableDiff()
+    overlay = table._overlay
+    names = [name for name in table.field_names if table.column_of(name) is not None]
+    for row in sorted(row for row, columns in overlay.cells.items() if columns and row not in overlay.deleted):
+        for name in names:
+            before, after = table.original_cell(row, name), table.cell(row, name)
+            if before != after:
+                result.cells.append(CellChange(table.key_of(row), table.row_number(row), name, before, after))
+    for row in sorted(overlay.added):
+        if row not in overlay.deleted:
+            result.added.append({"key": table.key_of(row), "row": table.row_number(row), "values": table.record(row)})
+
+    original = Table(table.document, table.schema, name=table.name, file=table.file)
+    for row in sorted(table._overlay.deleted):
+        if not table.is_added(row):
+            result.deleted.append({"key": original.key_of(row), "row": row + 1, "values": original.record(row)})
+    return result

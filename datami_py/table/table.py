@@ -81,7 +81,7 @@ class Table:
         self._overlay = _Overlay()
         self._history: list[Edit] = []
         self._undone: list[Edit] = []
-        self._row_ids: list[int] | None = None
+        self._row_ids: Sequence[int] | None = None
         self._row_numbers: dict[int, int] | None = None
 
     # Reading
@@ -102,16 +102,21 @@ class Table:
         return self.binding.columns.get(name)
 
     @property
-    def row_ids(self) -> list[int]:
+    def row_ids(self) -> Sequence[int]:
         """Ids of the current rows in file order: kept records, then added rows.
 
-        The list is cached until rows are added or deleted; callers must not change it.
+        Without added or deleted rows this is a ``range``, which costs no memory on a
+        million rows. The sequence is cached until rows are added or deleted; callers
+        must not change it.
         """
         if self._row_ids is None:
             deleted = self._overlay.deleted
-            kept = [row for row in range(self.document.record_count) if row not in deleted] if deleted else list(range(self.document.record_count))
-            added = [row for row in self._overlay.added if row not in deleted]
-            self._row_ids = kept + added
+            count = self.document.record_count
+            if not deleted and not self._overlay.added:
+                self._row_ids = range(count)
+            else:
+                kept = [row for row in range(count) if row not in deleted]
+                self._row_ids = kept + [row for row in self._overlay.added if row not in deleted]
         return self._row_ids
 
     def __len__(self) -> int:

@@ -297,11 +297,16 @@ class MainScreen(Screen[None]):
 
     def action_review(self) -> None:
         diff = self.session.diff_unsaved(self.opened.resource.name)
-        summary = self.query_one("#status", Static).renderable
         report = self.report
-        if report is not None:
+        if report is None:
+            summary = "…"
+        elif report.errors:
             summary = self.app.tr(strings.STATUS_ERRORS, errors=len(report.errors), warnings=len(report.warnings))
-        self.app.push_screen(ReviewScreen(diff, str(summary)))
+        elif report.warnings:
+            summary = self.app.tr(strings.STATUS_WARNINGS, warnings=len(report.warnings))
+        else:
+            summary = self.app.tr(strings.STATUS_VALID)
+        self.app.push_screen(ReviewScreen(diff, summary))
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
