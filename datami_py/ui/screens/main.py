@@ -71,9 +71,13 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.app.translate_bindings(self.query_one(CardsGrid))
         self._focus_view()
+        self.update_status()
+        # Slow work starts once the first screen is painted, so a large file shows at once.
+        self.call_after_refresh(self._start_background_work)
+
+    def _start_background_work(self) -> None:
         self.prepare_search()
         self.validate()
-        self.update_status()
 
     @work(thread=True, group="prepare")
     def prepare_search(self) -> None:
