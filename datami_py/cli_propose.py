@@ -1,0 +1,130 @@
+"""The ``propose`` command: turn the saved edits into a proposal branch, or a GitHub pull request.
+
+Exit status: 0 when the proposal was made (or an earlier identical one reused), 1 when
+it was refused (nothing to propose, a conflict, uncommitted changes…), 2 for a wrong
+command line. This module does not import :mod:`datami_py.cli`, which registers the
+command, so that either can be imported first.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any, Literal
+
+import click
+
+from datami_py.errors import DatamiError, describe
+from datami_py.forge.local import ProposalResult, propose_local
+from datami_py.forge.proposal import Proposal, build_proposal
+from datami_py.i18n import detect_language, message, render
+from datami_py.session import Session
+
+ERROR_LINE = message("forge.error-line", "Error: {message}")
+PROPOSED = message(
+    "forge.proposed",
+    "Proposal committed on the new branch {branch} (commit {commit}), based on {base}. "
+    "The data files in your working copy are back to their last committed version.",
+)
+REUSED = message(
+    "forge.reused",
+    "The branch {branch} already contains this proposal (commit {commit}), so it was reused and nothing new was committed.",
+)
+MERGED = message("forge.merged", "Merged with the changes made on {base} meanwhile: {files}.")
+NOT_RESTORED = message(
+    "forge.not-restored",
+    "These files changed again while the proposal was being made, so they were left as they are: {files}.",
+)
+PULL_REQUEST = message("forge.pull-request", "Pull request: {url}")
+BRANCH_LINE = message("forge.branch", "Branch: {branch}")
+GITHUB_UNAVAILABLE = message(
+    "forge.github-unavailable",
+    "Proposing on GitHub is not available in this version. Run “datami propose” without --github to propose on a local branch.",
+)
+GITHUB_REPOSITORY_INVALID = message(
+    "forge.github-repository-invalid",
+    "“{repository}” is not a GitHub repository name. Give it as OWNER/REPOSITORY, for example --github multi-coop/datami.",
+)
+
+
+@click.command("propose")
+@click.argument("package", required=False, default=".", type=click.Path(path_type=Path))
+@click.option("--title", help="Title of the proposal, kept as typed (default: “Update” and the changed files).")
+@click.option("--message", "description", help="Longer description, added to the commit message and the pull request.")
+@click.option("--base", help="Branch to propose the changes to (default: the branch checked out).")
+@click.option("--ours", "side", flag_value="ours", default=None, help="In a conflict, keep your values.")
+@click.option("--theirs", "side", flag_value="theirs", help="In a conflict, keep the values of the base branch.")
+@click.option("--github", "repository", metavar="OWNER/REPO", help="Open a pull request on this GitHub repository instead of a local branch.")
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(["fr", "en"]),
+    default=None,
+    help="Language of messages and of the proposal description: fr or en (default: from the locale).",
+)
+def propose(
+    package: Path,
+    title: str | None,
+    description: str | None,
+    base: str | None,
+    side: Literal["ours", "theirs"] | None,
+    repository: str | None,
+    language: str | None,
+) -> None:
+    """Commit the saved edits on a new branch, one commit, then put the data files back.
+
+    The branch is made in the local git repository, from the current branch or --base.
+    When the base branch changed the same files meanwhile, the edits are merged row by
+    row. A cell changed on both sides stops the proposal unless --ours or --theirs is given.
+    """
+    context = click.get_current_context()
+    # Inside the datami program, "datami --lang fr propose …" sets the language on the group.
+    language = detect_language(language or context.find_root().params.get("language"))
+    try:
+        session = Session.open(package)
+        proposal = build_proposal(session, title, description, language, base_branch=base)
+        if repository is not None:
+            _propose_on_github(session, proposal, repository, side, language)
+            return
+        result = propose_local(session.package.root, proposal, prefer=side)
+    except DatamiError as error:
+        click.echo(render(ERROR_LINE, language, message=describe(error, language)), err=True)
+        context.exit(1)
+        return
+
+    _print_result(result, proposal, language)
+
+
+def _print_result(result: ProposalResult, proposal: Proposal, language: str) -> None:
+    if result.merged:
+        click.echo(render(MERGED, language, base=proposal.base_branch, files=", ".join(result.merged)))
+    if result.reused:
+        click.echo(render(REUSED, language, branch=result.branch, commit=result.commit[:12]))
+    else:
+        click.echo(render(PROPOSED, language, branch=result.branch, commit=result.commit[:12], base=proposal.base_branch))
+    if result.not_restored:
+        click.echo(render(NOT_RESTORED, language, files=", ".join(result.not_restored)))
+
+
+def _propose_on_github(session: Session, proposal: Proposal, repository: str, side: str | None, language: str) -> None:
+    """Hand the proposal to the GitHub backend when this installation has it.
+
+    Raises:
+        DatamiError: ``forge.github-repository-invalid`` or ``forge.github-unavailable``.
+    """
+    owner, separator, name = repository.partition("/")
+    if not separator or not owner or not name or "/" in name:
+        raise DatamiError(GITHUB_REPOSITORY_INVALID, repository=repository)
+    if importlib.util.find_spec("datami_py.forge.github") is None:
+        raise DatamiError(GITHUB_UNAVAILABLE)
+
+    from datami_py.forge import github
+
+    # TODO: pass --ours/--theirs once the GitHub backend takes a conflict choice.
+    result: Any = github.propose_github(session, proposal, repository)
+    branch = getattr(result, "branch", None)
+    url = getattr(result, "pull_url", None) or getattr(result, "url", None)
+    if branch:
+        click.echo(render(BRANCH_LINE, language, branch=branch))
+    if url:
+        click.echo(render(PULL_REQUEST, language, url=url))
