@@ -85,11 +85,13 @@ figures = {}
 
 def report(app):
     figures.update(first_paint=time.time() - started, peak_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    app.run_worker(settle(app))
+    app.run_worker(settle(app), name="settle")
 
 async def settle(app):
     # Peak once the background work started after the first paint (search index, validation) is done.
-    await app.workers.wait_for_complete()
+    import asyncio
+    while any(worker.is_running for worker in app.workers if worker.name != "settle"):
+        await asyncio.sleep(0.05)
     figures.update(settled=time.time() - started, settled_peak_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(figures), flush=True)
     app.exit()
