@@ -160,9 +160,9 @@ class GitHubResult:
     """The outcome of a proposal on GitHub.
 
     ``branch`` is the branch name in the repository that contains it (the fork, without
-    push access), ``commit`` the sha it points to, ``updated`` True when an open pull
-    request for the branch existed and was updated rather than created, and ``calls``
-    the number of HTTP requests sent, retries included.
+    push access), and ``commit`` the sha it points to. ``updated`` is True when an open
+    pull request for the branch existed and was updated rather than created. ``calls``
+    is the number of HTTP requests sent, retries included.
     """
 
     branch: str
