@@ -8,9 +8,8 @@ command, so that either can be imported first.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import click
 
@@ -37,10 +36,7 @@ NOT_RESTORED = message(
 )
 PULL_REQUEST = message("forge.pull-request", "Pull request: {url}")
 BRANCH_LINE = message("forge.branch", "Branch: {branch}")
-GITHUB_UNAVAILABLE = message(
-    "forge.github-unavailable",
-    "Proposing on GitHub is not available in this version. Run “datami propose” without --github to propose on a local branch.",
-)
+PULL_REQUEST_UPDATED = message("forge.pull-request-updated", "Proposal #{number} updated: {url}")
 GITHUB_REPOSITORY_INVALID = message(
     "forge.github-repository-invalid",
     "“{repository}” is not a GitHub repository name. Give it as OWNER/REPOSITORY, for example --github multi-coop/datami.",
@@ -107,24 +103,26 @@ def _print_result(result: ProposalResult, proposal: Proposal, language: str) -> 
 
 
 def _propose_on_github(session: Session, proposal: Proposal, repository: str, side: str | None, language: str) -> None:
-    """Hand the proposal to the GitHub backend when this installation has it.
+    """Open (or update) the pull request on GitHub and print its branch and address.
+
+    The token comes from GITHUB_TOKEN, GH_TOKEN or the gh CLI's login, and the API root
+    from GITHUB_API_URL (see :mod:`datami_py.forge.tokens`).
 
     Raises:
-        DatamiError: ``forge.github-repository-invalid`` or ``forge.github-unavailable``.
+        DatamiError: ``forge.github-repository-invalid``, a missing token, or any GitHub failure.
     """
     owner, separator, name = repository.partition("/")
     if not separator or not owner or not name or "/" in name:
         raise DatamiError(GITHUB_REPOSITORY_INVALID, repository=repository)
-    if importlib.util.find_spec("datami_py.forge.github") is None:
-        raise DatamiError(GITHUB_UNAVAILABLE)
 
-    from datami_py.forge import github
+    from datami_py.forge.github import propose_github
+    from datami_py.forge.tokens import api_url_from_environment, require_token
 
-    # TODO: pass --ours/--theirs once the GitHub backend takes a conflict choice.
-    result: Any = github.propose_github(session, proposal, repository)
-    branch = getattr(result, "branch", None)
-    url = getattr(result, "pull_url", None) or getattr(result, "url", None)
-    if branch:
-        click.echo(render(BRANCH_LINE, language, branch=branch))
-    if url:
-        click.echo(render(PULL_REQUEST, language, url=url))
+    api_url = api_url_from_environment()
+    found = require_token(api_url)
+    result = propose_github(proposal, repository, token=found.secret, api_url=api_url, base=proposal.base_branch, prefer=side)
+    click.echo(render(BRANCH_LINE, language, branch=result.branch))
+    if result.updated:
+        click.echo(render(PULL_REQUEST_UPDATED, language, number=result.pull_number, url=result.pull_url))
+    else:
+        click.echo(render(PULL_REQUEST, language, url=result.pull_url))

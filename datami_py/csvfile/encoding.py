@@ -126,7 +126,7 @@ def detect_encoding(data: bytes, declared: str | None = None, file: str | None =
     return Encoding(name)
 
 
-def detect_file_encoding(path: Path, declared: str | None = None, block_size: int = 1 << 24) -> Encoding | None:
+def detect_file_encoding(path: Path, declared: str | None = None, block_size: int = 1 << 22) -> Encoding | None:
     """Decide the encoding of the file at ``path`` reading it in blocks, as :func:`detect_encoding` does.
 
     Returns None when the declared encoding does not decode the file, or for UTF-16:

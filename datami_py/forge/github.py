@@ -48,7 +48,7 @@ from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from datami_py.errors import DatamiError, Location
-from datami_py.forge.local import NOTHING_AFTER_MERGE, _conflict_error
+from datami_py.forge.local import NOTHING_AFTER_MERGE, conflict_error
 from datami_py.forge.merge import Conflict, Resolutions, merge_table, resolutions_for
 from datami_py.forge.naming import branch_name
 from datami_py.forge.proposal import Proposal, commit_message, describe_proposal
@@ -548,7 +548,7 @@ class _Proposer:
         if loaded is None or theirs is None:
             choice = resolutions.get((None, None)) or self.prefer
             if choice is None:
-                raise _conflict_error(path, [Conflict(None, None, None, None, None, None)], base_name)
+                raise conflict_error(path, [Conflict(None, None, None, None, None, None)], base_name)
             return ours if choice == "ours" or theirs is None else theirs
 
         table_format = self.proposal.formats.get(path)
@@ -564,7 +564,7 @@ class _Proposer:
             decided = {**resolutions_for(result.conflicts, self.prefer), **resolutions}
             result = merge_table(base_data, ours, theirs, resolutions=decided, **options)
         if result.content is None:
-            raise _conflict_error(path, result.conflicts, base_name)
+            raise conflict_error(path, result.conflicts, base_name)
         return result.content
 
     # Writing

@@ -274,7 +274,7 @@ def _merge_file(
         conflicts = [Conflict(None, None, None, None, None, None)]
         choice = resolutions.get((None, None)) or prefer
         if choice is None:
-            raise _conflict_error(path, conflicts, proposal.base_branch)
+            raise conflict_error(path, conflicts, proposal.base_branch)
         return ours if choice == "ours" else theirs
 
     table_format = proposal.formats.get(path)
@@ -289,7 +289,7 @@ def _merge_file(
         decided = {**resolutions_for(result.conflicts, prefer), **resolutions}
         result = merge_table(base, ours, theirs, resolutions=decided, **options)
     if result.content is None:
-        raise _conflict_error(path, result.conflicts, proposal.base_branch)
+        raise conflict_error(path, result.conflicts, proposal.base_branch)
     return result.content
 
 
@@ -313,7 +313,7 @@ def _phrase_list(phrases: list[Phrase]) -> Phrase:
     return Phrase(LIST_PAIR, {"first": phrases[0], "rest": _phrase_list(phrases[1:])})
 
 
-def _conflict_error(path: str, conflicts: list[Conflict], branch: str) -> DatamiError:
+def conflict_error(path: str, conflicts: list[Conflict], branch: str) -> DatamiError:
     """Return the error listing every conflict of ``path``: row, key, field and both values."""
     phrases = [_conflict_phrase(conflict, branch) for conflict in conflicts]
     return DatamiError(CONFLICTS, Location(file=path), count=len(conflicts), conflicts=_phrase_list(phrases), branch=branch)
