@@ -15,6 +15,8 @@ from datami_py.ui.screens.card_detail import CardDetailScreen
 from datami_py.ui.screens.filters import FiltersScreen
 from datami_py.ui.screens.load_error import LoadErrorScreen
 from datami_py.ui.screens.main import MainScreen
+from datami_py.ui.screens.dialogs import TextDialog
+from datami_py.ui.screens.review import ReviewScreen
 from datami_py.ui.screens.row_editor import RowEditorScreen
 from datami_py.ui.widgets.rows_table import RowsTable
 from tests.helpers import REPOSITORY, git, init_repository
@@ -144,3 +146,35 @@ async def test_unloadable_package_shows_reason(tmp_path):
                 break
         assert isinstance(app.screen, LoadErrorScreen)
         assert "Aucun paquet de données" in app.screen.description
+
+
+async def test_propose_from_review_screen(package):
+    app = DatamiApp(package, "fr")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_main(app, pilot)
+        table = screen.table
+        row = table.find_row("Co-construction de la révision du Plan Local d'Urbanisme")
+        app.editor.set_cell(row, "SITE WEB", "https://mairie.saintmartinduriage.fr")
+        screen.refresh_rows()
+
+        # "r" shows the pending change; "p" proposes it; the title dialog comes prefilled.
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog)
+        app.screen.query_one(Input).value = "Corriger le lien de Saint-Martin-d’Uriage"
+        await pilot.press("enter")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, MainScreen) and app.screen is not screen:
+                break
+        assert isinstance(app.screen, MainScreen)
+        assert app.screen is not screen  # The package was read again.
+
+    branches = git(package, "branch", "--list", "datami/*").split()
+    assert branches == ["datami/corriger-le-lien-de-saint-martin-duriage"]
+    assert git(package, "status", "--porcelain") == ""
+    assert git(package, "diff", "--numstat", "main", branches[0]) == f"1\t1\t{CSV}\n"
+    assert git(package, "rev-list", "--count", f"main..{branches[0]}") == "1\n"

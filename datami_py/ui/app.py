@@ -115,6 +115,14 @@ class DatamiApp(App[None]):
         choices = [("restore", self.tr(strings.BUTTON_RESTORE), "primary"), ("discard", self.tr(strings.BUTTON_DISCARD), "default")]
         self.push_screen(ChoiceDialog(question, choices), answered)
 
+    def reload_package(self) -> None:
+        """Close the table and open the package again (after a proposal put the files back)."""
+        if self.editor is not None:
+            self.editor.close()
+            self.editor = None
+        self.pop_screen()
+        self.load()
+
     def on_unmount(self) -> None:
         if self.editor is not None:
             self.editor.close()

@@ -14,7 +14,12 @@ from datami_py.session import OpenTable, Session
 from datami_py.table import Edit, query
 from datami_py.ui import strings
 from datami_py.ui.screens.card_detail import CardDetailScreen
-from datami_py.ui.screens.dialogs import ChoiceDialog
+from datami_py.forge.github import propose_github
+from datami_py.forge.local import propose_local
+from datami_py.forge.proposal import build_proposal, default_title
+from datami_py.forge.remote import github_repository
+from datami_py.forge.tokens import api_url_from_environment, find_token
+from datami_py.ui.screens.dialogs import ChoiceDialog, TextDialog
 from datami_py.ui.screens.filters import FiltersScreen
 from datami_py.ui.screens.help import HelpScreen
 from datami_py.ui.screens.review import ReviewScreen
@@ -310,7 +315,53 @@ class MainScreen(Screen[None]):
             summary = self.app.tr(strings.STATUS_WARNINGS, warnings=len(report.warnings))
         else:
             summary = self.app.tr(strings.STATUS_VALID)
-        self.app.push_screen(ReviewScreen(diff, summary))
+        def closed(choice: str | None) -> None:
+            if choice == "propose":
+                self.start_proposal()
+
+        self.app.push_screen(ReviewScreen(diff, summary), closed)
+
+    # Proposing
+
+    def start_proposal(self) -> None:
+        """Save if needed, ask for a title, then make the proposal in a worker."""
+        if self.table.is_dirty and not self.action_save():
+            return
+
+        def titled(title: str | None) -> None:
+            if title:
+                self.notify(self.app.tr(strings.PROPOSE_WORKING))
+                self.propose(title)
+
+        default = default_title([self.table.file or ""], self.app.language)
+        self.app.push_screen(TextDialog(self.app.tr(strings.PROPOSE_TITLE), default), titled)
+
+    @work(thread=True, exclusive=True, group="propose")
+    def propose(self, title: str) -> None:
+        """Turn the saved edits into a proposal: a pull request when the clone comes from GitHub
+        and a token is found, else a local branch."""
+        language = self.app.language
+        try:
+            proposal = build_proposal(self.session, title, None, language)
+            repository = github_repository(self.session.package.root)
+            token = find_token(api_url_from_environment()) if repository else None
+            if repository and token is not None:
+                result = propose_github(proposal, repository, token=token.secret, api_url=api_url_from_environment())
+                code = strings.PROPOSE_UPDATED_GITHUB if result.updated else strings.PROPOSE_DONE_GITHUB
+                text = self.app.tr(code, url=result.pull_url, number=result.pull_number)
+            else:
+                local = propose_local(self.session.package.root, proposal)
+                text = self.app.tr(strings.PROPOSE_DONE_LOCAL, branch=local.branch)
+        except DatamiError as error:
+            self.app.call_from_thread(self.notify, describe(error, language), severity="error", timeout=20)
+            return
+        self.app.call_from_thread(self._proposed, text, repository is None or token is None)
+
+    def _proposed(self, text: str, local: bool) -> None:
+        self.notify(text, timeout=20)
+        if local:
+            # The data file went back to the base version: read it again.
+            self.app.reload_package()
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())

@@ -12,10 +12,16 @@ from datami_py.table.diff import TableDiff
 from datami_py.ui import strings
 
 
-class ReviewScreen(ModalScreen[None]):
-    """Lists the changes since the last save (row, key, field, before, after) and the validation summary."""
+class ReviewScreen(ModalScreen[str | None]):
+    """Lists the changes since the last save (row, key, field, before, after) and the validation summary.
 
-    BINDINGS = [Binding("escape,q,r", "dismiss(None)", strings.KEY_CLOSE)]
+    ``p`` dismisses with "propose": the main screen then turns the edits into a proposal.
+    """
+
+    BINDINGS = [
+        Binding("escape,q,r", "dismiss(None)", strings.KEY_CLOSE),
+        Binding("p", "dismiss('propose')", strings.KEY_PROPOSE),
+    ]
 
     def __init__(self, diff: TableDiff, summary: str) -> None:
         super().__init__()
