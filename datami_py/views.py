@@ -131,8 +131,16 @@ class TableView:
         for name in self.fields:
             width = measure(name)
             for row in sample:
-                width = max(width, measure(unicodedata.normalize("NFC", self.cell_text(row, name))[: MAX_COLUMN_WIDTH + 1]))
+                width = max(width, measure(self._shown_text(row, name)[: MAX_COLUMN_WIDTH + 1]))
                 if width >= MAX_COLUMN_WIDTH:
                     break
             widths[name] = min(width, MAX_COLUMN_WIDTH)
         return widths
+
+    def _shown_text(self, row: int, name: str) -> str:
+        """Return the text a table cell shows: code chips and labels for tags, else the cell."""
+        tags = self.tag_labels(row, name)
+        if tags:
+            chips = " ".join(f" {code} " for code, _label, _color in tags)
+            return chips + " " + ", ".join(label for _code, label, _color in tags)
+        return unicodedata.normalize("NFC", self.cell_text(row, name))

@@ -128,18 +128,28 @@ class RowsTable(ScrollView, can_focus=True):
 
         tags = self.view.tag_labels(row, name)
         if tags:
-            segments = []
-            used = 0
-            for code, _label, color in tags:
-                piece = f" {code} "
-                if used + cell_len(piece) + 1 > width:
-                    break
-                style = Style(bgcolor=color, color=_text_color(color)) if color else Style(reverse=True)
-                segments += [Segment(piece, style), Segment(" ")]
-                used += cell_len(piece) + 1
-            return segments + [Segment(" " * (width - used + GAP))]
+            return self._tag_segments(tags, width)
         style = Style(color="red", bold=True, underline=True) if (row, name) in self.view.invalid else Style()
         return [Segment(_fit(self.view.cell_text(row, name), width), style), Segment(" " * GAP)]
+
+    def _tag_segments(self, tags: list[tuple[str, str, str | None]], width: int) -> list[Segment]:
+        """Codes as coloured chips, then their labels in the room left."""
+        segments: list[Segment] = []
+        used = 0
+        for code, _label, color in tags:
+            piece = f" {code} "
+            if used + cell_len(piece) + 1 > width:
+                break
+            style = Style(bgcolor=color, color=_text_color(color)) if color else Style(reverse=True)
+            segments += [Segment(piece, style), Segment(" ")]
+            used += cell_len(piece) + 1
+
+        labels = ", ".join(label for _code, label, _color in tags)
+        room = width - used
+        if room > 3:
+            segments.append(Segment(_fit(labels, room), Style(dim=True)))
+            used += room
+        return segments + [Segment(" " * (width - used + GAP))]
 
     def _line_segments(self, row: int | None) -> tuple[list[Segment], list[Segment]]:
         """Return the key column's segments and the other columns' segments of one line."""
