@@ -1,0 +1,113 @@
+"""The ``fix`` command: list, preview and apply the clean-up fixes of :mod:`datami_py.fixes`.
+
+Exit status: 0 on success, 1 when the package cannot be read or saved or a kind is
+unknown, 2 for a wrong command line. This module does not import :mod:`datami_py.cli`, which registers
+the command, so that either can be imported first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from datami_py.errors import DatamiError, describe
+from datami_py.fixes import DESCRIPTIONS, KINDS, Fix, apply_fixes, count_fixes, find_fixes
+from datami_py.i18n import detect_language, message, render
+from datami_py.session import Session
+from datami_py.table import Table
+
+ERROR_LINE = message("fixes.error-line", "Error: {message}")
+KIND_LINE = message("fixes.kind-line", "{kind} ({count} cell(s)): {description}")
+FIX_LINE = message("fixes.fix-line", "{file}: {kind}, row {row} ({key}), {field}: “{before}” → “{after}”")
+NOTHING_TO_FIX = message("fixes.nothing-to-fix", "Nothing to fix: no cell needs these fixes.")
+KINDS_REQUIRED = message(
+    "fixes.kinds-required",
+    "Name the fixes to apply ({kinds}), or list them with --list.",
+)
+DRY_RUN_DONE = message("fixes.dry-run", "Nothing was written (--dry-run): {count} change(s) proposed.")
+FIXES_SAVED = message("fixes.saved", "Saved {file}: {count} change(s) applied.")
+
+
+@click.command("fix")
+@click.argument("arguments", nargs=-1, metavar="[PACKAGE] KIND...")
+@click.option("--resource", help="Name of the resource (default: the first one).")
+@click.option("--list", "list_kinds", is_flag=True, help="List each kind of fix with the number of cells it would change.")
+@click.option("--dry-run", is_flag=True, help="Print the changes without writing the file.")
+@click.option("--lang", "language", type=click.Choice(["fr", "en"]), default=None, help="Language of messages: fr or en (default: from the locale).")
+def fix(arguments: tuple[str, ...], resource: str | None, list_kinds: bool, dry_run: bool, language: str | None) -> None:
+    """Fix known data-quality problems: outer spaces, decomposed accents, codes, links, postcodes.
+
+    KIND is one of trim, nfc, codes, scheme, postcode; several kinds apply in that order.
+    PACKAGE (default: the current folder) comes first when given. Write a folder named
+    like a kind as ./NAME. Every change is printed as “before” → “after”.
+    """
+    context = click.get_current_context()
+    # Inside the datami program, "datami --lang fr fix …" sets the language on the group.
+    language = detect_language(language or context.find_root().params.get("language"))
+    package, kinds = _split_arguments(arguments)
+    try:
+        session = Session.open(package)
+        opened = session.open_table(resource)
+        if list_kinds:
+            _print_kinds(count_fixes(opened.table, opened.resource.settings), language)
+            return
+        if not kinds:
+            raise DatamiError(KINDS_REQUIRED, kinds=", ".join(KINDS))
+
+        table = opened.table
+        fixes = find_fixes(table, opened.resource.settings, kinds)
+        if not fixes:
+            click.echo(render(NOTHING_TO_FIX, language))
+            return
+        for item in fixes:
+            click.echo(_fix_line(table, item, language))
+        if dry_run:
+            click.echo(render(DRY_RUN_DONE, language, count=len(fixes)))
+            return
+
+        applied = apply_fixes(table, fixes)
+        session.save(opened.resource.name)
+    except DatamiError as error:
+        click.echo(render(ERROR_LINE, language, message=describe(error, language)), err=True)
+        context.exit(1)
+        return
+    click.echo(render(FIXES_SAVED, language, file=table.file, count=applied))
+
+
+def _split_arguments(arguments: tuple[str, ...]) -> tuple[Path, list[str]]:
+    """Return the package path and the kinds.
+
+    The first argument is the package when it is not a kind and either exists on disk or
+    is followed by other arguments. So a mistyped kind alone is reported as an unknown
+    kind, not as a missing package.
+    """
+    if arguments and arguments[0] not in KINDS and (len(arguments) > 1 or Path(arguments[0]).exists()):
+        return Path(arguments[0]), list(arguments[1:])
+    return Path("."), list(arguments)
+
+
+def _print_kinds(counts: dict[str, int], language: str) -> None:
+    for kind in KINDS:
+        description = render(DESCRIPTIONS[kind], language)
+        click.echo(render(KIND_LINE, language, kind=kind, count=counts[kind], description=description))
+
+
+def _fix_line(table: Table, item: Fix, language: str) -> str:
+    key = table.key_of(item.row)
+    return render(
+        FIX_LINE,
+        language,
+        file=table.file,
+        kind=item.kind,
+        row=table.row_number(item.row),
+        key=key if key is not None else "-",
+        field=item.field,
+        before=_visible(item.before),
+        after=_visible(item.after),
+    )
+
+
+def _visible(text: str) -> str:
+    """Return ``text`` on one line: line breaks and tabs written as \\n, \\r and \\t."""
+    return text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
