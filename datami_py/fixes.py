@@ -99,6 +99,9 @@ def find_fixes(table: Table, settings: dict[str, Any], kinds: Iterable[str] = KI
     ``missingValues``) are never changed, and a fix that would give two rows the same
     primary key is dropped.
 
+    NOTE: ``trim`` and ``nfc`` also change primary-key cells. :meth:`Session.diff` matches
+    rows by key, so it shows such a row as deleted and added rather than as changed cells.
+
     Raises:
         DatamiError: ``fixes.unknown-kind`` for a kind not in :data:`KINDS`.
     """
@@ -195,7 +198,7 @@ def _split_outer_whitespace(value: str) -> tuple[str, str, str]:
     text = value.strip()
     if not text:
         return value, "", ""
-    start = value.index(text)
+    start = len(value) - len(value.lstrip())
     return value[:start], text, value[start + len(text):]
 
 
