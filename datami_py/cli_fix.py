@@ -45,7 +45,7 @@ def fix(arguments: tuple[str, ...], resource: str | None, list_kinds: bool, dry_
     context = click.get_current_context()
     # Inside the datami program, "datami --lang fr fix …" sets the language on the group.
     language = detect_language(language or context.find_root().params.get("language"))
-    package, kinds = _split_arguments(arguments)
+    package, kinds = _split_arguments(arguments, list_kinds)
     try:
         session = Session.open(package)
         opened = session.open_table(resource)
@@ -75,14 +75,15 @@ def fix(arguments: tuple[str, ...], resource: str | None, list_kinds: bool, dry_
     click.echo(render(FIXES_SAVED, language, file=table.file, count=applied))
 
 
-def _split_arguments(arguments: tuple[str, ...]) -> tuple[Path, list[str]]:
+def _split_arguments(arguments: tuple[str, ...], list_kinds: bool) -> tuple[Path, list[str]]:
     """Return the package path and the kinds.
 
-    The first argument is the package when it is not a kind and either exists on disk or
-    is followed by other arguments. So a mistyped kind alone is reported as an unknown
-    kind, not as a missing package.
+    The first argument is the package when it is not a kind and either exists on disk, is
+    followed by other arguments or comes with --list. So a mistyped kind alone is reported
+    as an unknown kind, not as a missing package.
     """
-    if arguments and arguments[0] not in KINDS and (len(arguments) > 1 or Path(arguments[0]).exists()):
+    first_is_package = list_kinds or len(arguments) > 1 or (len(arguments) == 1 and Path(arguments[0]).exists())
+    if arguments and arguments[0] not in KINDS and first_is_package:
         return Path(arguments[0]), list(arguments[1:])
     return Path("."), list(arguments)
 

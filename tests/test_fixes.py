@@ -168,6 +168,13 @@ def test_unknown_kind_is_one_translated_line(package):
     assert git(package, "status", "--porcelain") == ""
 
 
+def test_list_with_missing_package(package):
+    completed = run(package, "fix", "no-such-folder", "--list")
+
+    assert completed.returncode == 1
+    assert completed.stderr.startswith("Error: No data package at no-such-folder")
+
+
 def test_missing_kind_is_reported(package):
     completed = run(package, "fix")
 
