@@ -15,6 +15,7 @@ from datami_py.ui.screens.card_detail import CardDetailScreen
 from datami_py.ui.screens.filters import FiltersScreen
 from datami_py.ui.screens.load_error import LoadErrorScreen
 from datami_py.ui.screens.main import MainScreen
+from datami_py.ui.screens.conflicts import ConflictScreen
 from datami_py.ui.screens.dialogs import TextDialog
 from datami_py.ui.screens.review import ReviewScreen
 from datami_py.ui.screens.row_editor import RowEditorScreen
@@ -178,3 +179,52 @@ async def test_propose_from_review_screen(package):
     assert git(package, "status", "--porcelain") == ""
     assert git(package, "diff", "--numstat", "main", branches[0]) == f"1\t1\t{CSV}\n"
     assert git(package, "rev-list", "--count", f"main..{branches[0]}") == "1\n"
+
+
+async def test_conflict_resolved_side_by_side(tmp_path, github_emulator, monkeypatch):
+    from tests.github_emulator import EDITOR_TOKEN
+    from tests.test_propose_github_cli import package_files
+
+    github_emulator.create_repo("decider-ensemble", "donnees", package_files())
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(github_emulator.bare_path("decider-ensemble", "donnees")), str(clone))
+    monkeypatch.setenv("GITHUB_TOKEN", EDITOR_TOKEN)
+    monkeypatch.setenv("GITHUB_API_URL", github_emulator.base_url)
+    monkeypatch.setattr("datami_py.ui.screens.main.github_repository", lambda root: "decider-ensemble/donnees")
+
+    # Someone else changes the same cell upstream after the editor's clone.
+    key = "Co-construction de la révision du Plan Local d'Urbanisme"
+    original = (clone / CSV).read_bytes()
+    upstream = original.replace(b",mairie.saintmartinduriage.fr,", b",https://www.saintmartinduriage.fr,", 1)
+    assert upstream != original
+    github_emulator.commit_files("decider-ensemble", "donnees", "main", {CSV: upstream}, "Fix the link upstream")
+
+    app = DatamiApp(clone, "fr")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_main(app, pilot)
+        row = screen.table.find_row(key)
+        app.editor.set_cell(row, "SITE WEB", "https://mairie.saintmartinduriage.fr")
+        screen.start_proposal()
+        await pilot.pause()
+        await pilot.press("enter")  # Accept the default title.
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, ConflictScreen):
+                break
+        conflicts = app.screen
+        assert isinstance(conflicts, ConflictScreen)
+        assert [(conflict.key, conflict.field, conflict.ours, conflict.theirs) for _, conflict in conflicts.items] == [
+            (key + " ", "SITE WEB", "https://mairie.saintmartinduriage.fr", "https://www.saintmartinduriage.fr")
+        ]
+
+        # Keep the editor's value ("o"), then propose (Enter).
+        await pilot.press("o", "enter")
+        for _ in range(400):
+            await pilot.pause(0.05)
+            if github_emulator.pulls("decider-ensemble", "donnees"):
+                break
+
+    pulls = github_emulator.pulls("decider-ensemble", "donnees")
+    assert len(pulls) == 1
+    proposed = github_emulator.read_file("decider-ensemble", "donnees", pulls[0]["head"]["sha"], CSV)
+    assert proposed == upstream.replace(b",https://www.saintmartinduriage.fr,", b",https://mairie.saintmartinduriage.fr,", 1)

@@ -316,7 +316,10 @@ def _phrase_list(phrases: list[Phrase]) -> Phrase:
 def conflict_error(path: str, conflicts: list[Conflict], branch: str) -> DatamiError:
     """Return the error listing every conflict of ``path``: row, key, field and both values."""
     phrases = [_conflict_phrase(conflict, branch) for conflict in conflicts]
-    return DatamiError(CONFLICTS, Location(file=path), count=len(conflicts), conflicts=_phrase_list(phrases), branch=branch)
+    error = DatamiError(CONFLICTS, Location(file=path), count=len(conflicts), conflicts=_phrase_list(phrases), branch=branch)
+    # Kept as data too, so that a user interface can show both values and let the user choose.
+    error.conflicts = {path: list(conflicts)}  # type: ignore[attr-defined]
+    return error
 
 
 # Writing the commit and the branch

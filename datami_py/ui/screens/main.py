@@ -19,6 +19,7 @@ from datami_py.forge.local import propose_local
 from datami_py.forge.proposal import build_proposal, default_title
 from datami_py.forge.remote import github_repository
 from datami_py.forge.tokens import api_url_from_environment, find_token
+from datami_py.ui.screens.conflicts import ConflictScreen
 from datami_py.ui.screens.dialogs import ChoiceDialog, TextDialog
 from datami_py.ui.screens.filters import FiltersScreen
 from datami_py.ui.screens.help import HelpScreen
@@ -337,7 +338,7 @@ class MainScreen(Screen[None]):
         self.app.push_screen(TextDialog(self.app.tr(strings.PROPOSE_TITLE), default), titled)
 
     @work(thread=True, exclusive=True, group="propose")
-    def propose(self, title: str) -> None:
+    def propose(self, title: str, resolutions: dict | None = None) -> None:
         """Turn the saved edits into a proposal: a pull request when the clone comes from GitHub
         and a token is found, else a local branch."""
         language = self.app.language
@@ -346,16 +347,29 @@ class MainScreen(Screen[None]):
             repository = github_repository(self.session.package.root)
             token = find_token(api_url_from_environment()) if repository else None
             if repository and token is not None:
-                result = propose_github(proposal, repository, token=token.secret, api_url=api_url_from_environment())
+                result = propose_github(proposal, repository, token=token.secret, api_url=api_url_from_environment(), resolutions=resolutions)
                 code = strings.PROPOSE_UPDATED_GITHUB if result.updated else strings.PROPOSE_DONE_GITHUB
                 text = self.app.tr(code, url=result.pull_url, number=result.pull_number)
             else:
-                local = propose_local(self.session.package.root, proposal)
+                local = propose_local(self.session.package.root, proposal, resolutions=resolutions)
                 text = self.app.tr(strings.PROPOSE_DONE_LOCAL, branch=local.branch)
         except DatamiError as error:
+            conflicts = getattr(error, "conflicts", None)
+            if conflicts and resolutions is None:
+                self.app.call_from_thread(self._resolve_conflicts, title, conflicts)
+                return
             self.app.call_from_thread(self.notify, describe(error, language), severity="error", timeout=20)
             return
         self.app.call_from_thread(self._proposed, text, repository is None or token is None)
+
+    def _resolve_conflicts(self, title: str, conflicts: dict) -> None:
+        """Show both values of each conflicting cell; propose again with the user's choices."""
+
+        def chosen(resolutions: dict | None) -> None:
+            if resolutions is not None:
+                self.propose(title, resolutions)
+
+        self.app.push_screen(ConflictScreen(conflicts), chosen)
 
     def _proposed(self, text: str, local: bool) -> None:
         self.notify(text, timeout=20)
