@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from datami_py.errors import DatamiError, Location, describe
+from datami_py.errors import DatamiError, describe
 from datami_py.i18n import detect_language, message, render
 from datami_py.session import Session
 
@@ -69,7 +69,7 @@ def map_command(package: Path, output: Path, resource: str | None, list_unplaced
     try:
         suffix = output.suffix.lower()
         if suffix not in MAP_FORMATS:
-            raise DatamiError(MAP_FORMAT_UNKNOWN, Location(file=str(output)), path=str(output))
+            raise DatamiError(MAP_FORMAT_UNKNOWN, path=str(output))
         opened = Session.open(package).open_table(resource)
         table, settings = opened.table, opened.resource.settings
 
@@ -104,7 +104,7 @@ def chart_command(package: Path, output: Path, number: int, resource: str | None
     language = _command_language(language)
     try:
         if output.suffix.lower() != ".png":
-            raise DatamiError(CHART_FORMAT_UNKNOWN, Location(file=str(output)), path=str(output))
+            raise DatamiError(CHART_FORMAT_UNKNOWN, path=str(output))
         opened = Session.open(package).open_table(resource)
         table, settings = opened.table, opened.resource.settings
 

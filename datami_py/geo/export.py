@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from datami_py.errors import DatamiError, Location
+from datami_py.errors import DatamiError
 from datami_py.geo.departements import ATTRIBUTION, departement_counts, departement_outlines
 from datami_py.geo.page import LEAFLET_CSS_INTEGRITY, LEAFLET_JS_INTEGRITY, MAP_PAGE
 from datami_py.geo.points import PointSet, points
@@ -208,7 +208,7 @@ def write_bytes(path: Path, content: bytes) -> None:
     except OSError as error:
         if temporary is not None and os.path.exists(temporary):
             os.unlink(temporary)
-        raise DatamiError(WRITE_FAILED, Location(file=str(path)), path=str(path), reason=error.strerror or str(error)) from error
+        raise DatamiError(WRITE_FAILED, path=str(path), reason=error.strerror or str(error)) from error
 
 
 def _umask() -> int:
