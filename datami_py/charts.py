@@ -7,14 +7,15 @@ charts split into near-duplicate slices. Here a chart counts **codes with their 
 1. a field with defined codes (``categories``) is counted by code, each code of a
    multi-valued cell once, under the code's label;
 2. a free-text field is counted through the code field that has the same role, when
-   there is one: a field with defined codes such that every normalised text of the
-   chart field goes with a single set of codes, in every row where the text is filled.
+   there is one. That is a field with defined codes where each normalised text of the
+   chart field goes with one single set of codes, in every row where the text is filled.
    When several code fields qualify, the one whose name shares most words with the
-   chart field wins; when that still ties, none is used;
+   chart field wins, and when that still ties, none is used;
 3. otherwise, normalised text is counted (case, accents, spaces and ``&``/``et`` folded),
    under its most frequent spelling.
 
-Empty cells are not counted. geopandas is never needed; matplotlib only for PNG files.
+Empty cells are not counted. Counting needs neither geopandas nor matplotlib, and PNG
+files need matplotlib only.
 """
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ CHART_SOURCE = message("chart.source", "Counted on the field {field}. {count} ro
 Method = Literal["codes", "text"]
 
 # A free-text field counts as a category column only when it has at most this share of
-# distinct values among its filled rows; a column of unique texts would otherwise
-# "determine" every code column.
+# distinct values among its filled rows. Without this limit, a column of unique texts
+# would "determine" every code column.
 MAX_DISTINCT_SHARE = 0.5
 PAGE_INCHES = (8.27, 6.0)
 DPI = 200
@@ -114,6 +115,8 @@ def matching_code_field(table: Table, name: str) -> str | None:
     if not texts or len(set(texts.values())) > MAX_DISTINCT_SHARE * len(texts):
         return None
 
+    # NOTE: this splits every code cell once per candidate field, which is slow on tables of
+    # hundreds of thousands of rows; no size limit is applied.
     qualified = []
     for candidate in table.field_names:
         if candidate == name or not _has_codes(table, candidate) or table.column_of(candidate) is None:

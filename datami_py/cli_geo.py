@@ -63,7 +63,7 @@ def _fail(error: DatamiError, language: str) -> None:
 def map_command(package: Path, output: Path, resource: str | None, list_unplaced: bool, language: str | None) -> None:
     """Write the map of a table: GeoJSON of the rows, a PNG map or an HTML page.
 
-    Rows without a valid position are left out and counted; nothing is downloaded.
+    Rows without a valid position are left out and counted. Nothing is downloaded.
     """
     language = _command_language(language)
     try:

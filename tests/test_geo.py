@@ -1,7 +1,7 @@
 """Map domain: positions of rows, counts per département, and the GeoJSON, PNG and HTML files.
 
-geopandas, matplotlib and shapely come with the ``maps`` extra, so the tests that need
-them skip when they are missing; the position tests run without them.
+geopandas, matplotlib and shapely come with the ``maps`` extra. The tests that need them
+skip when they are missing, and the position tests run without them.
 """
 
 from __future__ import annotations
@@ -329,3 +329,15 @@ def test_export_to_missing_folder(places, tmp_path):
         export_geojson(table, settings, tmp_path / "absent" / "lieux.geojson")
 
     assert raised.value.code == "geo.write-failed"
+
+
+def test_png_points_outside_france(tmp_path):
+    needs("geopandas", "matplotlib")
+    csv_text = "id,nom,latitude,longitude\n1,Bruxelles,50.8467,4.3525\n2,Liège,50.6326,5.5797\n"
+    table, settings = open_package(write_package(tmp_path, csv_text))
+    target = tmp_path / "belgique.png"
+
+    point_set = export_png(table, settings, target, "fr")
+
+    assert departement_counts(point_set) == {}
+    assert target.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

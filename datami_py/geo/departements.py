@@ -95,6 +95,8 @@ def departement_of_rows(point_set: PointSet) -> dict[int, str | None]:
     for row, code in zip(joined["row"], joined["code"]):
         result[int(row)] = code if isinstance(code, str) else None
 
+    # NOTE: distances are in degrees, so the fallback reaches about 5 km north-south but
+    # less east-west far from the equator.
     outside = frame[frame["row"].map(lambda row: result[int(row)] is None)]
     if len(outside):
         with warnings.catch_warnings():

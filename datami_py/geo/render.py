@@ -1,6 +1,6 @@
 """PNG map of a table: rows per département (choropleth), the points, a legend and the source.
 
-Metropolitan France fills the page; the five overseas départements are drawn as insets
+Metropolitan France fills the page. The five overseas départements are drawn as insets
 in a column on the left, each at its own scale, as French statistical maps show them.
 matplotlib runs with the Agg backend, so no display is needed.
 """
@@ -59,20 +59,13 @@ def export_png(table: Table, settings: dict[str, Any], path: Path | str, languag
     figure = pyplot.figure(figsize=PAGE_INCHES, dpi=DPI)
     try:
         main = figure.add_axes((0.2, 0.1, 0.78, 0.8))
-        _draw(main, outlines, longitudes, latitudes, marker_color, METROPOLE_EXTENT)
-
-        inset_height = 0.8 / len(OVERSEAS)
-        for index, code in enumerate(OVERSEAS):
-            bottom = 0.9 - (index + 1) * inset_height
-            inset = figure.add_axes((0.02, bottom + 0.01, 0.16, inset_height - 0.02))
-            shape = outlines[outlines["code"] == code]
-            extent = _padded(tuple(shape.total_bounds), 0.15)
-            _draw(inset, outlines, longitudes, latitudes, marker_color, extent)
-            name = str(shape["nom"].iloc[0]) if len(shape) else code
-            inset.set_title(f"{name} ({code})", fontsize=7, pad=2)
-            for spine in inset.spines.values():
-                spine.set_visible(True)
-                spine.set_color("#888888")
+        if point_set.points and not counts:
+            # No point is in France: frame the points themselves, without the overseas insets.
+            extent = _padded(point_set.extent or METROPOLE_EXTENT, 0.1, minimum=0.05)
+            _draw(main, outlines, longitudes, latitudes, marker_color, extent)
+        else:
+            _draw(main, outlines, longitudes, latitudes, marker_color, METROPOLE_EXTENT)
+            _draw_overseas(figure, outlines, longitudes, latitudes, marker_color)
 
         figure.suptitle(map_title(table, settings, language), fontsize=15, y=0.97)
         handles = [
@@ -95,6 +88,21 @@ def export_png(table: Table, settings: dict[str, Any], path: Path | str, languag
     return point_set
 
 
+def _draw_overseas(figure: Any, outlines: Any, longitudes: list[float], latitudes: list[float], color: str) -> None:
+    inset_height = 0.8 / len(OVERSEAS)
+    for index, code in enumerate(OVERSEAS):
+        bottom = 0.9 - (index + 1) * inset_height
+        inset = figure.add_axes((0.02, bottom + 0.01, 0.16, inset_height - 0.02))
+        shape = outlines[outlines["code"] == code]
+        extent = _padded(tuple(shape.total_bounds), 0.15)
+        _draw(inset, outlines, longitudes, latitudes, color, extent)
+        name = str(shape["nom"].iloc[0]) if len(shape) else code
+        inset.set_title(f"{name} ({code})", fontsize=7, pad=2)
+        for spine in inset.spines.values():
+            spine.set_visible(True)
+            spine.set_color("#888888")
+
+
 def _draw(axes: Any, outlines: Any, longitudes: list[float], latitudes: list[float], color: str, extent: tuple[float, ...]) -> None:
     west, south, east, north = extent
     outlines.plot(ax=axes, color=outlines["color"], edgecolor="#004494", linewidth=0.25)
@@ -113,7 +121,7 @@ def _draw(axes: Any, outlines: Any, longitudes: list[float], latitudes: list[flo
         spine.set_visible(False)
 
 
-def _padded(bounds: tuple[float, ...], ratio: float) -> tuple[float, float, float, float]:
+def _padded(bounds: tuple[float, ...], ratio: float, minimum: float = 0.0) -> tuple[float, float, float, float]:
     west, south, east, north = (float(value) for value in bounds)
-    pad = max(east - west, north - south) * ratio
+    pad = max((east - west) * ratio, (north - south) * ratio, minimum)
     return west - pad, south - pad, east + pad, north + pad
