@@ -7,6 +7,7 @@ skip when they are missing, and the position tests run without them.
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -87,6 +88,48 @@ def needs(*libraries: str) -> None:
 
 def key_of_rows(table, rows) -> list[str]:
     return sorted(table.key_of(row) for row in rows)
+
+
+# Runs the page script of an HTML map under Node.js against minimal stand-ins for the DOM
+# and Leaflet, and prints what it drew as JSON.
+PAGE_SCRIPT_RUNNER = r"""
+// Runs the page script against minimal stand-ins for the DOM and Leaflet, and prints what it drew.
+const fs = require("fs");
+const page = fs.readFileSync(process.argv[2], "utf8");
+const data = page.split('id="map-data">')[1].split("</script>")[0];
+const script = page.split("<script>")[1].split("</script>")[0];
+function element() { return { style: {}, children: [], appendChild(child) { this.children.push(child); } }; }
+const drawn = { outlines: 0, points: 0, popups: 0, tooltips: 0, legendLines: 0, fitted: false };
+global.document = {
+  getElementById: () => ({ textContent: data }),
+  createElement: element,
+  createTextNode: (text) => ({ text }),
+};
+function layerGroup(collection, options, kind) {
+  const layers = [];
+  for (const feature of collection.features) {
+    const layer = { bindPopup() { drawn.popups++; }, bindTooltip() { drawn.tooltips++; } };
+    if (options.style) options.style(feature);
+    if (options.pointToLayer) options.pointToLayer(feature, feature.geometry.coordinates);
+    if (options.onEachFeature) options.onEachFeature(feature, layer);
+    layers.push(layer);
+    drawn[kind]++;
+  }
+  return { addTo() { return this; }, getLayers: () => layers, getBounds: () => ({ pad: () => "bounds" }) };
+}
+let geoJsonCalls = 0;
+global.L = {
+  map: () => ({ fitBounds() { drawn.fitted = true; } }),
+  geoJSON: (collection, options) => layerGroup(collection, options, geoJsonCalls++ === 0 ? "outlines" : "points"),
+  circleMarker: () => ({}),
+  control: Object.assign(() => ({ addTo() { const box = this.onAdd(); drawn.legendLines = box.children.length - 1; } }), {
+    layers: () => ({ addTo() {} }),
+  }),
+  DomUtil: { create: element },
+};
+eval(script);
+console.log(JSON.stringify(drawn));
+"""
 
 
 # Positions
@@ -341,3 +384,24 @@ def test_png_points_outside_france(tmp_path):
 
     assert departement_counts(point_set) == {}
     assert target.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_html_script_runs(decider, tmp_path):
+    needs("geopandas")
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed")
+    table, settings = decider
+    page = tmp_path / "decider.html"
+    runner = tmp_path / "run.js"
+    export_html(table, settings, page, "en")
+    runner.write_text(PAGE_SCRIPT_RUNNER, encoding="utf-8")
+
+    output = subprocess.run([node, str(runner), str(page)], capture_output=True, text=True, check=True).stdout
+
+    drawn = json.loads(output)
+    assert drawn["outlines"] == 101
+    assert drawn["points"] == 101
+    assert drawn["popups"] == 101
+    assert drawn["legendLines"] == 5
+    assert drawn["fitted"] is True
