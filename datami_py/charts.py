@@ -92,7 +92,15 @@ def chart_data(table: Table, chart: dict[str, Any]) -> list[tuple[str, int]]:
     Raises:
         DatamiError: ``table.field-not-found`` when the chart's field is not in the schema.
     """
-    source = chart_source(table, chart)
+    return _counted(table, chart_source(table, chart))
+
+
+def empty_rows(table: Table, chart: dict[str, Any]) -> int:
+    """Return the number of rows that the chart leaves out because its field is empty."""
+    return _empty_rows(table, chart_source(table, chart))
+
+
+def _counted(table: Table, source: ChartSource) -> list[tuple[str, int]]:
     if source.method == "codes":
         counts = _count_codes(table, source.field)
     else:
@@ -100,9 +108,7 @@ def chart_data(table: Table, chart: dict[str, Any]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
-def empty_rows(table: Table, chart: dict[str, Any]) -> int:
-    """Return the number of rows that the chart leaves out because its field is empty."""
-    source = chart_source(table, chart)
+def _empty_rows(table: Table, source: ChartSource) -> int:
     return sum(1 for row in table.iter_rows() if _text(table, row, source.field) is None)
 
 
@@ -215,36 +221,32 @@ def export_chart_png(table: Table, settings: dict[str, Any], index: int, path: P
     from datami_py.geo.export import localized, write_bytes
 
     chart = chart_settings(table, settings, index)
-    data = chart_data(table, chart)
     source = chart_source(table, chart)
-    matplotlib = require("matplotlib")
-    matplotlib.use("Agg")
-    pyplot = require("matplotlib.pyplot")
+    data = _counted(table, source)
+    empty = _empty_rows(table, source)
+    figures = require("matplotlib.figure")
 
     title = localized(chart.get("title"), language) or render(DEFAULT_CHART_TITLE, language, field=chart.get("field"))
     unit = localized(chart.get("unit"), language) or render(DEFAULT_UNIT, language)
     colors = [str(color) for color in chart.get("colors") or FALLBACK_COLORS]
     kind = str(chart.get("kind") or "bar")
 
-    figure = pyplot.figure(figsize=PAGE_INCHES, dpi=DPI)
-    try:
-        axes = figure.add_axes((0.05, 0.12, 0.9, 0.76))
-        if not data:
-            axes.set_axis_off()
-        elif kind == "treemap":
-            _draw_treemap(axes, data, colors, unit)
-        elif kind in ("donut", "pie"):
-            rows_with_value = len(table) - empty_rows(table, chart)
-            _draw_donut(axes, data, colors, unit, rows_with_value, hole=kind == "donut")
-        else:
-            _draw_bars(axes, data, colors, unit)
-        figure.suptitle(title, fontsize=14, y=0.96)
-        note = render(CHART_SOURCE, language, field=source.field, count=empty_rows(table, chart))
-        figure.text(0.05, 0.03, note, fontsize=7, color="#444444")
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=DPI)
-    finally:
-        pyplot.close(figure)
+    # A Figure saved without pyplot renders with Agg and leaves the caller's backend alone.
+    figure = figures.Figure(figsize=PAGE_INCHES, dpi=DPI)
+    axes = figure.add_axes((0.05, 0.12, 0.9, 0.76))
+    if not data:
+        axes.set_axis_off()
+    elif kind == "treemap":
+        _draw_treemap(axes, data, colors, unit)
+    elif kind in ("donut", "pie"):
+        _draw_donut(axes, data, colors, unit, len(table) - empty, hole=kind == "donut")
+    else:
+        _draw_bars(axes, data, colors, unit)
+    figure.suptitle(title, fontsize=14, y=0.96)
+    note = render(CHART_SOURCE, language, field=source.field, count=empty)
+    figure.text(0.05, 0.03, note, fontsize=7, color="#444444")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
     write_bytes(Path(path), buffer.getvalue())
     return data
 
@@ -279,7 +281,7 @@ def _draw_donut(axes: Any, data: list[tuple[str, int]], colors: list[str], unit:
 
 
 def _draw_treemap(axes: Any, data: list[tuple[str, int]], colors: list[str], unit: str) -> None:
-    patches = __import__("matplotlib.patches", fromlist=["Rectangle"])
+    from matplotlib import patches
     rectangles = squarify([count for _label, count in data], 0.0, 0.0, 1.0, 1.0)
     for index, ((label, count), (x, y, width, height)) in enumerate(zip(data, rectangles)):
         axes.add_patch(patches.Rectangle((x, y), width, height, facecolor=colors[index % len(colors)], edgecolor="white", linewidth=2))

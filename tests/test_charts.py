@@ -266,3 +266,13 @@ def test_chart_command_missing_package(tmp_path):
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: ")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_chart_png_leaves_pyplot_alone(decider, tmp_path):
+    pyplot = pytest.importorskip("matplotlib.pyplot")
+    table, settings = decider
+    open_figures = pyplot.get_fignums()
+
+    export_chart_png(table, settings, 0, tmp_path / "chart.png", "en")
+
+    assert pyplot.get_fignums() == open_figures

@@ -2,7 +2,8 @@
 
 Metropolitan France fills the page. The five overseas départements are drawn as insets
 in a column on the left, each at its own scale, as French statistical maps show them.
-matplotlib runs with the Agg backend, so no display is needed.
+Figures are built with ``matplotlib.figure.Figure`` and saved through the Agg renderer,
+never through pyplot, so no display is needed and a caller's pyplot backend is left alone.
 """
 
 from __future__ import annotations
@@ -42,9 +43,7 @@ def export_png(table: Table, settings: dict[str, Any], path: Path | str, languag
     Raises:
         DatamiError: ``geo.no-coordinate-fields``, ``geo.missing-library`` or ``geo.write-failed``.
     """
-    matplotlib = require("matplotlib")
-    matplotlib.use("Agg")
-    pyplot = require("matplotlib.pyplot")
+    figures = require("matplotlib.figure")
     patches = require("matplotlib.patches")
 
     point_set = points(table, settings)
@@ -56,34 +55,31 @@ def export_png(table: Table, settings: dict[str, Any], path: Path | str, languag
     latitudes = [point.latitude for point in point_set.points]
     marker_color = point_color(settings)
 
-    figure = pyplot.figure(figsize=PAGE_INCHES, dpi=DPI)
-    try:
-        main = figure.add_axes((0.2, 0.1, 0.78, 0.8))
-        if point_set.points and not counts:
-            # No point is in France: frame the points themselves, without the overseas insets.
-            extent = _padded(point_set.extent or METROPOLE_EXTENT, 0.1, minimum=0.05)
-            _draw(main, outlines, longitudes, latitudes, marker_color, extent)
-        else:
-            _draw(main, outlines, longitudes, latitudes, marker_color, METROPOLE_EXTENT)
-            _draw_overseas(figure, outlines, longitudes, latitudes, marker_color)
+    figure = figures.Figure(figsize=PAGE_INCHES, dpi=DPI)
+    main = figure.add_axes((0.2, 0.1, 0.78, 0.8))
+    if point_set.points and not counts:
+        # No point is in France: frame the points themselves, without the overseas insets.
+        extent = _padded(point_set.extent or METROPOLE_EXTENT, 0.1, minimum=0.05)
+        _draw(main, outlines, longitudes, latitudes, marker_color, extent)
+    else:
+        _draw(main, outlines, longitudes, latitudes, marker_color, METROPOLE_EXTENT)
+        _draw_overseas(figure, outlines, longitudes, latitudes, marker_color)
 
-        figure.suptitle(map_title(table, settings, language), fontsize=15, y=0.97)
-        handles = [
-            patches.Patch(facecolor=color, edgecolor="#004494", linewidth=0.5, label=label)
-            for label, (_low, color) in zip(class_labels(stops), stops)
-        ]
-        main.legend(handles=handles, title=render(LEGEND_TITLE, language), loc="lower left", fontsize=8, title_fontsize=9, framealpha=0.9)
+    figure.suptitle(map_title(table, settings, language), fontsize=15, y=0.97)
+    handles = [
+        patches.Patch(facecolor=color, edgecolor="#004494", linewidth=0.5, label=label)
+        for label, (_low, color) in zip(class_labels(stops), stops)
+    ]
+    main.legend(handles=handles, title=render(LEGEND_TITLE, language), loc="lower left", fontsize=8, title_fontsize=9, framealpha=0.9)
 
-        notes = [render(PLACED_NOTE, language, count=len(point_set.points))]
-        if point_set.unplaced:
-            notes.append(render(UNPLACED_NOTE, language, count=len(point_set.unplaced)))
-        figure.text(0.2, 0.06, "   ".join(notes), fontsize=8)
-        figure.text(0.2, 0.03, ATTRIBUTION, fontsize=6.5, color="#444444")
+    notes = [render(PLACED_NOTE, language, count=len(point_set.points))]
+    if point_set.unplaced:
+        notes.append(render(UNPLACED_NOTE, language, count=len(point_set.unplaced)))
+    figure.text(0.2, 0.06, "   ".join(notes), fontsize=8)
+    figure.text(0.2, 0.03, ATTRIBUTION, fontsize=6.5, color="#444444")
 
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=DPI)
-    finally:
-        pyplot.close(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
     write_bytes(Path(path), buffer.getvalue())
     return point_set
 
