@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from datami_py.cli_import import import_datami
+from datami_py.cli_fix import fix
 from datami_py.cli_propose import propose
 from datami_py.cli.output import error_line, report_error, report_findings, say, say_json
 from datami_py.errors import DatamiError, describe
@@ -341,6 +342,7 @@ def _print_report(name: str, report: Any, language: str) -> None:
 
 cli.add_command(import_datami)
 cli.add_command(propose)
+cli.add_command(fix)
 
 
 def main() -> None:

@@ -70,7 +70,31 @@ def diff_tables(old: Table, new: Table) -> TableDiff:
     for identity, old_row in old_rows.items():
         if identity not in new_rows:
             result.deleted.append({"key": old.key_of(old_row), "row": old.row_number(old_row), "values": old.record(old_row)})
+
+    _pair_changed_keys(result, names)
     return result
+
+
+def _pair_changed_keys(result: TableDiff, names: list[str]) -> None:
+    """Turn a deleted row and an added row at the same row number into changed cells.
+
+    Rows are matched by key, so an edited key first shows as a deleted and an added row.
+    When both stand at the same row number, it is the same record with a new key: its
+    changed cells are what the user did.
+    """
+    deleted = {row["row"]: row for row in result.deleted}
+    for added in list(result.added):
+        removed = deleted.get(added["row"])
+        if removed is None:
+            continue
+        result.added.remove(added)
+        result.deleted.remove(removed)
+        del deleted[added["row"]]
+        for name in names:
+            before, after = removed["values"].get(name), added["values"].get(name)
+            if before != after:
+                result.cells.append(CellChange(added["key"], added["row"], name, before, after))
+    result.cells.sort(key=lambda change: change.row)
 
 
 def diff_edits(table: Table) -> TableDiff:
