@@ -276,3 +276,18 @@ def test_chart_png_leaves_pyplot_alone(decider, tmp_path):
     export_chart_png(table, settings, 0, tmp_path / "chart.png", "en")
 
     assert pyplot.get_fignums() == open_figures
+
+
+def test_map_command_group_language(tmp_path):
+    @click.group()
+    @click.option("--lang", "language", default=None)
+    def group(language):
+        """Stand-in for the datami group, which carries --lang."""
+
+    group.add_command(map_command)
+    target = tmp_path / "lieux.geojson"
+
+    result = CliRunner().invoke(group, ["--lang", "fr", "map", str(PLACES), "-o", str(target)], catch_exceptions=False)
+
+    assert result.exit_code == 0
+    assert "2 ligne(s) sur la carte, 3 sans position" in result.output
