@@ -44,8 +44,7 @@ def coordinate_fields(table: Table, settings: dict[str, Any]) -> tuple[str, str]
     longitude (or lat and lon).
     """
     map_settings = settings.get("map") or {}
-    points = map_settings.get("points") or map_settings.get("fields") or {}
-    latitude, longitude = points.get("latitude"), points.get("longitude")
+    latitude, longitude = map_settings.get("latitudeField"), map_settings.get("longitudeField")
     if latitude in table.field_names and longitude in table.field_names:
         return latitude, longitude
 
