@@ -33,3 +33,14 @@ def init_repository(folder: Path) -> None:
     git(folder, "init", "-q", "-b", "main")
     git(folder, "add", "-A")
     git(folder, "commit", "-q", "-m", "Initial data")
+
+
+def copy_real_package(destination: Path) -> Path:
+    """Copy the repository's own package into ``destination / "package"``, as a git repository on ``main``."""
+    folder = destination / "package"
+    folder.mkdir()
+    shutil.copy(REPOSITORY / "datapackage.json", folder)
+    shutil.copytree(REPOSITORY / "schemas", folder / "schemas")
+    shutil.copytree(REPOSITORY / "data", folder / "data")
+    init_repository(folder)
+    return folder

@@ -24,24 +24,13 @@ from datami_py.fixes import KINDS, Fix, apply_fixes, count_fixes, find_fixes
 from datami_py.journal import JournaledTable
 from datami_py.session import Session
 from datami_py.table import Table
-from tests.helpers import REPOSITORY, git, init_repository
+from tests.helpers import git
 
 CSV = "data/decider-ensemble-ressources-geocoded.csv"
 SCHEMA = "schemas/decider-ensemble-ressources.json"
 KEY = "TITRE DU PROJET"
 CODE_FIELDS = ("CODE PORTEUR DE PROJET", "CODE DEMARCHE", "CODE THEMATIQUE")
 LINK_FIELDS = ("SITE WEB", "LIEN PDF PROTEGE", "LOGO URL")
-
-
-@pytest.fixture
-def package(tmp_path) -> Path:
-    folder = tmp_path / "package"
-    folder.mkdir()
-    shutil.copy(REPOSITORY / "datapackage.json", folder)
-    shutil.copytree(REPOSITORY / "schemas", folder / "schemas")
-    shutil.copytree(REPOSITORY / "data", folder / "data")
-    init_repository(folder)
-    return folder
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from datami_py.forge.local import propose_local
 from datami_py.forge.proposal import Proposal, TableFormat, ValidationSummary, build_proposal, describe_proposal
 from datami_py.session import Session
 from datami_py.table.diff import CellChange, TableDiff
-from tests.helpers import REPOSITORY, git, init_repository
+from tests.helpers import REPOSITORY, git
 
 CSV = "data/decider-ensemble-ressources-geocoded.csv"
 TITLE = "Corriger le lien de Saint-Martin-d'Uriage"
@@ -33,17 +33,6 @@ PROGRAM = (
     "    cli.add_command(propose)\n"
     "cli.main(prog_name='datami')\n"
 )
-
-
-@pytest.fixture
-def package(tmp_path) -> Path:
-    folder = tmp_path / "package"
-    folder.mkdir()
-    shutil.copy(REPOSITORY / "datapackage.json", folder)
-    shutil.copytree(REPOSITORY / "schemas", folder / "schemas")
-    shutil.copytree(REPOSITORY / "data", folder / "data")
-    init_repository(folder)
-    return folder
 
 
 def datami(folder: Path, *arguments: str, language: str = "fr_FR.UTF-8") -> subprocess.CompletedProcess:

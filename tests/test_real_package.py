@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,21 +9,10 @@ from pathlib import Path
 import pytest
 
 from datami_py.session import Session
-from tests.helpers import REPOSITORY, git, init_repository
+from tests.helpers import git
 
 TITLE = "Co-construction de la révision du Plan Local d'Urbanisme"
 CSV = "data/decider-ensemble-ressources-geocoded.csv"
-
-
-@pytest.fixture
-def package(tmp_path) -> Path:
-    folder = tmp_path / "package"
-    folder.mkdir()
-    shutil.copy(REPOSITORY / "datapackage.json", folder)
-    shutil.copytree(REPOSITORY / "schemas", folder / "schemas")
-    shutil.copytree(REPOSITORY / "data", folder / "data")
-    init_repository(folder)
-    return folder
 
 
 def datami(folder: Path, *arguments: str, language: str = "fr_FR.UTF-8") -> subprocess.CompletedProcess:

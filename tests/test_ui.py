@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,21 +19,10 @@ from datami_py.ui.screens.dialogs import TextDialog
 from datami_py.ui.screens.review import ReviewScreen
 from datami_py.ui.screens.row_editor import RowEditorScreen
 from datami_py.ui.widgets.rows_table import RowsTable
-from tests.helpers import REPOSITORY, git, init_repository
+from tests.helpers import git
 
 SIZE = (120, 40)
 CSV = "data/decider-ensemble-ressources-geocoded.csv"
-
-
-@pytest.fixture
-def package(tmp_path) -> Path:
-    folder = tmp_path / "package"
-    folder.mkdir()
-    shutil.copy(REPOSITORY / "datapackage.json", folder)
-    shutil.copytree(REPOSITORY / "schemas", folder / "schemas")
-    shutil.copytree(REPOSITORY / "data", folder / "data")
-    init_repository(folder)
-    return folder
 
 
 async def wait_for_main(app: DatamiApp, pilot) -> MainScreen:

@@ -13,7 +13,6 @@ import fcntl
 import os
 import re
 import select
-import shutil
 import signal
 import struct
 import subprocess
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPOSITORY, git, init_repository
+from tests.helpers import REPOSITORY, git
 
 COLUMNS, LINES = 120, 40
 CSV = "data/decider-ensemble-ressources-geocoded.csv"
@@ -137,17 +136,6 @@ class Terminal:
             self.process.kill()
         self.process.wait(timeout=TIMEOUT)
         os.close(self.master)
-
-
-@pytest.fixture
-def package(tmp_path) -> Path:
-    folder = tmp_path / "package"
-    folder.mkdir()
-    shutil.copy(REPOSITORY / "datapackage.json", folder)
-    shutil.copytree(REPOSITORY / "schemas", folder / "schemas")
-    shutil.copytree(REPOSITORY / "data", folder / "data")
-    init_repository(folder)
-    return folder
 
 
 def test_killed_edit_restored_and_saved(package, tmp_path):
