@@ -39,7 +39,7 @@ class FastRecords:
 
 @dataclass
 class _Scan:
-    """What one pass over the body found: record ends and what sends the file to the exact reader."""
+    """The result of one pass over the body: record ends, and the facts that decide whether pyarrow can read it."""
 
     ends: np.ndarray
     carriage_return_before_end: np.ndarray

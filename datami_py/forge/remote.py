@@ -1,4 +1,4 @@
-"""Which GitHub repository a local clone comes from, to propose there by default."""
+"""The GitHub repository a local clone comes from, where proposals go by default."""
 
 from __future__ import annotations
 

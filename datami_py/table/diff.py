@@ -101,7 +101,7 @@ def diff_edits(table: Table) -> TableDiff:
     """Return the edits of ``table`` since it was read, cell by cell, matching rows by row id.
 
     Unlike :func:`diff_tables`, a changed key is one changed cell, not a deleted and an
-    added row, because the edits themselves say which row changed.
+    added row, because the edits record which row changed.
     """
     result = TableDiff()
     overlay = table._overlay

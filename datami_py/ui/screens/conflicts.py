@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Footer, Static
 from datami_py.forge.merge import Conflict
 from datami_py.ui import strings
 
-# What each conflict resolves to: "ours" keeps the editor's value, "theirs" the upstream one.
+# The side each conflict resolves to: "ours" keeps the editor's value, "theirs" the upstream one.
 Choice = str
 
 
