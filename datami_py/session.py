@@ -1,4 +1,4 @@
-"""What a user does with a data package, as plain Python calls.
+"""The actions a user takes on a data package, as plain Python calls.
 
 The CLI and the terminal UI are thin layers over :class:`Session`: open a package, read
 and edit its tables, check a value before it is written, validate, save byte for byte,
@@ -25,9 +25,9 @@ from datami_py.schema.types import CellTypeError
 from datami_py.table import Table
 from datami_py.table.diff import TableDiff, diff_edits, diff_tables
 from datami_py.validation import ValidationReport, validate_table
-from datami_py.validation.constraints import compile_field
-from datami_py.validation.validator import DUPLICATE_KEY, category_values, compile_checkers
-from datami_py.validation.quality_rules import UNKNOWN_CODE
+from datami_py.validation.constraints import FieldChecker
+from datami_py.validation.quality_rules import QualityRules
+from datami_py.validation.validator import DUPLICATE_KEY, category_values, compile_checker, compile_checkers
 
 # Rows read to infer the types of a bare CSV file.
 INFER_SAMPLE_ROWS = 10_000
@@ -59,6 +59,9 @@ class Session:
 
     package: Package
     tables: dict[str, OpenTable] = field(default_factory=dict)
+    # Compiled checks by resource name: schemas do not change while a session is open.
+    _checkers: dict[str, dict[str, FieldChecker]] = field(default_factory=dict, repr=False)
+    _rules: dict[str, QualityRules] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, path: Path | str = ".") -> Session:
@@ -92,9 +95,22 @@ class Session:
         """Return the editable table of ``resource_name`` (the first resource when None)."""
         return self.open_table(resource_name).table
 
+    def checkers(self, table: Table) -> dict[str, FieldChecker]:
+        """Return the compiled checks of ``table``'s fields, compiled once per session."""
+        if table.name not in self._checkers:
+            self._checkers[table.name] = compile_checkers(table)
+        return self._checkers[table.name]
+
+    def quality_rules(self, table: Table) -> QualityRules:
+        """Return the quality checks chosen for ``table``'s fields, chosen once per session."""
+        if table.name not in self._rules:
+            settings = self.open_table(table.name).resource.settings if table.name in self.tables else {}
+            self._rules[table.name] = QualityRules.for_table(table, settings)
+        return self._rules[table.name]
+
     def typed_record(self, table: Table, row: int) -> dict[str, Any]:
         """Return the typed values of ``row``; a cell that does not parse keeps its text."""
-        checkers = compile_checkers(table)
+        checkers = self.checkers(table)
         values: dict[str, Any] = {}
         for name in table.field_names:
             text = table.cell(row, name)
@@ -121,19 +137,15 @@ class Session:
         location = Location(file=table.file, row=table.row_number(row) if row is not None else None, key=table.key_of(row) if row is not None else None, field=name, value=text)
         findings: list[Finding] = []
 
-        checker = compile_checkers(table).get(name) or compile_field(descriptor, table.missing_values)
+        checker = self.checkers(table).get(name) or compile_checker(table, descriptor)
         problem = checker.check(text)
         if problem is not None:
             findings.append(Finding(problem[0], "error", location, problem[1]))
 
-        codes = category_values(descriptor)
-        if codes and descriptor.get("type") == "list" and not table.is_missing(text):
-            from datami_py import quality
-
-            parse = quality.check_codes(text, codes, str(descriptor.get("delimiter", ",")))
-            if parse.unknown:
-                params = {"unknown": ", ".join(parse.unknown), "allowed": ", ".join(codes)}
-                findings.append(Finding(UNKNOWN_CODE, "error", location, params))
+        # Unknown codes are the one quality issue that is an error.
+        for code, severity, params in self.quality_rules(table).value_issues(name, text, table.is_missing(text)):
+            if severity == "error":
+                findings.append(Finding(code, severity, location, params))
 
         if name in table.primary_key:
             findings.extend(self._duplicate_key(table, row, name, text, location))
@@ -160,7 +172,7 @@ class Session:
         """Write the table's edits to its file; return the file, or None when nothing changed.
 
         With ``convert_to_utf8`` the whole file is written in UTF-8, the user's explicit
-        answer to ``csv.unencodable``; the resource's declared ``encoding``, if any, must
+        choice after ``csv.unencodable``. The resource's declared ``encoding``, if any, must
         then be updated in datapackage.json, which this method does not do.
 
         Rows nobody edited keep their exact bytes. The file is replaced atomically, and

@@ -91,25 +91,30 @@ def _string_category_check(codes: list[str]) -> Any:
     return check
 
 
+def compile_checker(table: Table, descriptor: dict[str, Any]) -> FieldChecker:
+    """Compile the checks of one field of ``table``; codes of list fields are checked separately."""
+    codes = category_values(descriptor)
+    if codes and descriptor.get("type") == "list":
+        plain = {key: value for key, value in descriptor.items() if key != "categories"}
+        checker = compile_field({**plain, "type": "string"}, table.missing_values)
+    else:
+        checker = compile_field(descriptor, table.missing_values)
+        if codes:
+            checker.extra.append(_string_category_check(codes))
+
+    # Table Schema: every field of the primary key is required.
+    if descriptor.get("name") in table.primary_key:
+        checker.required = True
+    return checker
+
+
 def compile_checkers(table: Table) -> dict[str, FieldChecker]:
-    """Compile the checks of every field the CSV file has; list fields with codes are checked separately."""
-    checkers = {}
-    for descriptor in table.fields:
-        name = str(descriptor.get("name"))
-        if table.column_of(name) is None:
-            continue
-        codes = category_values(descriptor)
-        if codes and descriptor.get("type") == "list":
-            plain = {key: value for key, value in descriptor.items() if key != "categories"}
-            checkers[name] = compile_field({**plain, "type": "string"}, table.missing_values)
-        else:
-            checkers[name] = compile_field(descriptor, table.missing_values)
-            if codes:
-                checkers[name].extra.append(_string_category_check(codes))
-        # Table Schema: every field of the primary key is required.
-        if name in table.primary_key:
-            checkers[name].required = True
-    return checkers
+    """Compile the checks of every field the CSV file has (see :func:`compile_checker`)."""
+    return {
+        str(descriptor.get("name")): compile_checker(table, descriptor)
+        for descriptor in table.fields
+        if table.column_of(str(descriptor.get("name"))) is not None
+    }
 
 
 def _is_blank(table: Table, row: int) -> bool:
@@ -261,9 +266,7 @@ def validate_table(
 
     skipped = file_blank | by_cell | deleted
     for row in sorted(file_blank - by_cell - deleted):
-        run.add(row, _PHASE_ROW, None, Finding(BLANK_ROW, "error", table.location(row)))
-        if table.primary_key:
-            run.add(row, _PHASE_ROW, None, Finding(BLANK_KEY, "error", table.location(row)))
+        _add_blank_row(run, row)
 
     _check_structure(run, width, skipped)
     for name in run.checked_fields():
@@ -283,6 +286,11 @@ def _original_column(table: Table, name: str) -> pa.ChunkedArray:
     """Return the file's cells of field ``name`` as an Arrow column (nulls for short records)."""
     column = table.column_of(name)
     assert column is not None
+    return _column_array(table, column)
+
+
+def _column_array(table: Table, column: int) -> pa.ChunkedArray:
+    """Return CSV column ``column`` of the file's records as Arrow strings (nulls for short records)."""
     cells = table.document.cells
     arrow = cells.arrow_column(column)
     if arrow is not None:
@@ -373,13 +381,19 @@ def _check_coordinates(run: _Validation, skipped: set[int]) -> None:
                 run.add(row, _PHASE_COORDINATES, latitude_name, finding)
 
 
+def _add_blank_row(run: _Validation, row: int) -> None:
+    """Report a blank row, and its missing key when the table has a primary key."""
+    location = run.table.location(row)
+    run.add(row, _PHASE_ROW, None, Finding(BLANK_ROW, "error", location))
+    if run.table.primary_key:
+        run.add(row, _PHASE_ROW, None, Finding(BLANK_KEY, "error", location))
+
+
 def _check_row(run: _Validation, row: int, width: int) -> None:
     """Check one edited or added row cell by cell, with the same checks as the columns."""
     table = run.table
     if width > 1 and _is_blank(table, row):
-        run.add(row, _PHASE_ROW, None, Finding(BLANK_ROW, "error", table.location(row)))
-        if table.primary_key:
-            run.add(row, _PHASE_ROW, None, Finding(BLANK_KEY, "error", table.location(row)))
+        _add_blank_row(run, row)
         return
 
     for finding in _structure_findings(table, row, width):
@@ -398,10 +412,7 @@ def _blank_records(table: Table, width: int) -> set[int]:
         return set()
     blank = None
     for column in range(width):
-        cells = table.document.cells
-        arrow = cells.arrow_column(column)
-        if arrow is None:
-            arrow = pa.chunked_array([pa.array([cells.cell(row, column) for row in range(len(cells))], pa.string())])
+        arrow = _column_array(table, column)
         empty = pc.or_(columnar.missing_mask(arrow, table.missing_values), pc.equal(pc.fill_null(arrow, ""), ""))
         blank = empty if blank is None else pc.and_(blank, empty)
     return {int(row) for row in columnar.rows_where(blank)}

@@ -23,7 +23,6 @@ from datami_py.session import Session
 from datami_py.table import Table
 from datami_py.ui import strings
 from datami_py.ui.screens.dialogs import ChoiceDialog
-from datami_py.validation.quality_rules import QualityRules
 from datami_py.validation.validator import category_values
 
 LONG_SUBTYPES = ("longtext", "timeline")
@@ -47,7 +46,7 @@ class RowEditorScreen(ModalScreen[dict[str, str] | None]):
         self.table = table
         self.row = row
         self.names = [name for name in table.field_names if table.column_of(name) is not None]
-        self.quality = QualityRules.for_table(table, session.open_table(table.name).resource.settings)
+        self.quality = session.quality_rules(table)
         if initial is not None:
             self.initial = {name: initial.get(name, "") for name in self.names}
         elif row is not None:
