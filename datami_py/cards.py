@@ -3,7 +3,7 @@
 The terminal UI draws cards; this module decides what goes in them, so the layout can be
 tested without a screen. A card is a list of blocks (title, subtitle, address, tags,
 resume, long text, timeline, links, image), each with the data of one field already
-split the way the field settings say: paragraphs on ``//``, bullets on ``- ``, timeline
+split as the field settings define: paragraphs on ``//``, bullets on ``- ``, timeline
 steps on ``//`` and their dates on ``::``, codes with their labels and colour.
 """
 

@@ -23,7 +23,7 @@ LOCATION_FIELD = message("location.field", "field \"{field}\"")
 
 @dataclass(frozen=True)
 class Location:
-    """Where a problem sits, as a user counts it.
+    """The place of a problem, as a user counts it.
 
     ``row`` is the data row number, 1 for the first row under the header (a record that
     spans several physical lines is one row). ``key`` is the row's primary-key value.

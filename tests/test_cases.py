@@ -269,7 +269,7 @@ def test_b19_quote_all_values(tmp_path):
     assert table.cell(table.row_at(3), "nom") == 'Théâtre "La Fabrique"'
 
 
-def test_b19_edit_keeps_quote_all_and_no_final_newline(tmp_path):
+def test_b19_edit_keeps_quoting_style(tmp_path):
     folder = copy_case("B19", tmp_path)
     session = Session.open(folder / "associations.csv")
     table = session.table()

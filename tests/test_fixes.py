@@ -262,7 +262,7 @@ def test_diff_json_lists_the_fixed_cells(package, tmp_path):
     assert result["deleted"] == []
 
 
-def test_diff_json_after_trim_lists_exactly_the_fixed_cells(package, tmp_path):
+def test_diff_after_trim_lists_fixed_cells(package, tmp_path):
     original = tmp_path / "original.csv"
     shutil.copy(package / CSV, original)
     run(package, "fix", "trim")

@@ -3,7 +3,7 @@
 Two stores share one interface. :class:`RowCells` keeps Python lists, one per record; it
 handles any file, ragged rows included, and suits small files. :class:`ArrowCells` keeps
 one Arrow string column per header column; it needs every record to have the header's
-width, and holds a million rows in a fraction of the memory Python strings would take.
+width, and stores a million rows in a fraction of the memory Python strings would take.
 """
 
 from __future__ import annotations

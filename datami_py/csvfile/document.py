@@ -230,7 +230,7 @@ class CsvDocument:
     def converted_to_utf8(self) -> CsvDocument:
         """Return this document re-encoded as UTF-8 without a byte-order mark.
 
-        Every non-ASCII byte of the file changes, so this is only done when the user asks.
+        Every non-ASCII byte of the file changes, so this is only done at the user's request.
         """
         text = self.data[len(self.encoding.bom) :].decode(self.encoding.name)
         return CsvDocument.parse(text.encode("utf-8"), encoding="utf-8", delimiter=self.dialect.delimiter, path=self.path)
@@ -239,7 +239,7 @@ class CsvDocument:
         """Return the document of ``content``, the result of :meth:`render` with ``changes``.
 
         Cell edits are applied to the cells already read and the record offsets are
-        shifted, which avoids reading a large file again; added or deleted rows and a new
+        shifted, which avoids reading a large file again. Added or deleted rows and a new
         header make it parse ``content``.
         """
         if changes.added or changes.deleted or changes.header is not None:

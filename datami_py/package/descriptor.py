@@ -62,7 +62,7 @@ class Resource:
     ``path`` is the data file path as written in the descriptor (relative to the package
     folder, with ``/``); ``file`` is its checked absolute location. ``schema`` is the
     Table Schema as a dict, wherever it came from; ``schema_file`` is its file when the
-    descriptor names one. ``settings`` holds the Datami view settings (``x-datami``).
+    descriptor names one. ``settings`` contains the Datami view settings (``x-datami``).
     """
 
     name: str

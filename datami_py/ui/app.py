@@ -1,6 +1,6 @@
 """The datami terminal app: opens a package and shows its first table.
 
-The app holds the session and the editor (edits are journaled before they show, see
+The app keeps the session and the editor (edits are journaled before they show, see
 :mod:`datami_py.journal`); screens are thin views over them.
 """
 

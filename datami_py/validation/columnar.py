@@ -1,7 +1,7 @@
 """Vectorised pre-checks: which cells of an Arrow column are certainly valid.
 
-Validating a million rows cell by cell in Python is too slow, so the validator asks this
-module, per field, for a mask of cells that are certainly valid and clean. Only the
+Validating a million rows cell by cell in Python is too slow, so the validator gets from
+this module, per field, a mask of cells that are certainly valid and clean. Only the
 other cells are checked in Python, once per distinct value, and the Python checks alone
 decide what is reported. Every mask here may therefore be stricter than the Python check
 (a valid cell left unmarked only costs time), but must never mark a cell the Python check

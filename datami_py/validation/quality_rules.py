@@ -1,4 +1,4 @@
-"""Which quality checks apply to which fields of a table, from its schema and Datami settings.
+"""The choice of quality checks for each field of a table, from its schema and Datami settings.
 
 The checks themselves are pure functions in :mod:`datami_py.quality`; this module picks
 them per field (links, codes, coordinates, text) and turns their issues into findings.
