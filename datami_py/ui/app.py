@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from datami_py.errors import DatamiError, describe
+from datami_py.forge.proposal import default_title
 from datami_py.i18n import render
 from datami_py.session import OpenTable, Session
 from datami_py.ui import strings
@@ -114,6 +115,18 @@ class DatamiApp(App[None]):
 
         choices = [("restore", self.tr(strings.BUTTON_RESTORE), "primary"), ("discard", self.tr(strings.BUTTON_DISCARD), "default")]
         self.push_screen(ChoiceDialog(question, choices), answered)
+
+    def proposal_title(self, files: list[str]) -> str:
+        """Return the title the proposal dialog offers for a proposal that changes ``files``."""
+        return default_title(files, self.language)
+
+    def proposal_made(self, branch: str, local: bool) -> None:
+        """Follow up a proposal that now exists on ``branch``.
+
+        A local proposal put the data files back to their committed version, so they are read again.
+        """
+        if local:
+            self.reload_package()
 
     def reload_package(self) -> None:
         """Close the table and open the package again (after a proposal put the files back)."""

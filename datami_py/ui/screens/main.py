@@ -16,7 +16,7 @@ from datami_py.ui import strings
 from datami_py.ui.screens.card_detail import CardDetailScreen
 from datami_py.forge.github import propose_github
 from datami_py.forge.local import propose_local
-from datami_py.forge.proposal import build_proposal, default_title
+from datami_py.forge.proposal import build_proposal
 from datami_py.forge.remote import github_repository
 from datami_py.forge.tokens import api_url_from_environment, find_token
 from datami_py.ui.screens.conflicts import ConflictScreen
@@ -334,7 +334,7 @@ class MainScreen(Screen[None]):
                 self.notify(self.app.tr(strings.PROPOSE_WORKING))
                 self.propose(title)
 
-        default = default_title([self.table.file or ""], self.app.language)
+        default = self.app.proposal_title([self.table.file or ""])
         self.app.push_screen(TextDialog(self.app.tr(strings.PROPOSE_TITLE), default), titled)
 
     @work(thread=True, exclusive=True, group="propose")
@@ -350,9 +350,11 @@ class MainScreen(Screen[None]):
                 result = propose_github(proposal, repository, token=token.secret, api_url=api_url_from_environment(), resolutions=resolutions)
                 code = strings.PROPOSE_UPDATED_GITHUB if result.updated else strings.PROPOSE_DONE_GITHUB
                 text = self.app.tr(code, url=result.pull_url, number=result.pull_number)
+                branch = result.branch
             else:
                 local = propose_local(self.session.package.root, proposal, resolutions=resolutions)
                 text = self.app.tr(strings.PROPOSE_DONE_LOCAL, branch=local.branch)
+                branch = local.branch
         except DatamiError as error:
             conflicts = getattr(error, "conflicts", None)
             if conflicts and resolutions is None:
@@ -360,7 +362,7 @@ class MainScreen(Screen[None]):
                 return
             self.app.call_from_thread(self.notify, describe(error, language), severity="error", timeout=20)
             return
-        self.app.call_from_thread(self._proposed, text, repository is None or token is None)
+        self.app.call_from_thread(self._proposed, text, branch, repository is None or token is None)
 
     def _resolve_conflicts(self, title: str, conflicts: dict) -> None:
         """Show both values of each conflicting cell; propose again with the user's choices."""
@@ -371,11 +373,9 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(ConflictScreen(conflicts), chosen)
 
-    def _proposed(self, text: str, local: bool) -> None:
+    def _proposed(self, text: str, branch: str, local: bool) -> None:
         self.notify(text, timeout=20)
-        if local:
-            # The data file went back to the base version: read it again.
-            self.app.reload_package()
+        self.app.proposal_made(branch, local)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
