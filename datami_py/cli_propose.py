@@ -13,9 +13,13 @@ from typing import Literal
 
 import click
 
+from datami_py.cli_remote import local_package
 from datami_py.errors import DatamiError, describe
-from datami_py.forge.local import ProposalResult, propose_local
+from datami_py.forge.local import ProposalResult, propose_local, restore_data_files
 from datami_py.forge.proposal import Proposal, build_proposal
+from datami_py.forge.remote import github_repository, is_working_copy
+from datami_py.forge.tokens import api_url_from_environment, find_token
+from datami_py.gitrepo import repository_root
 from datami_py.i18n import detect_language, message, render
 from datami_py.session import Session
 
@@ -37,6 +41,15 @@ NOT_RESTORED = message(
 PULL_REQUEST = message("forge.pull-request", "Pull request: {url}")
 BRANCH_LINE = message("forge.branch", "Branch: {branch}")
 PULL_REQUEST_UPDATED = message("forge.pull-request-updated", "Proposal #{number} updated: {url}")
+RESTORED_AFTER_PULL = message(
+    "forge.restored-after-pull",
+    "The data files in your working copy are back to their last committed version: your edits are in the pull request.",
+)
+NO_TOKEN_LOCAL = message(
+    "forge.no-token-local",
+    "The package comes from GitHub ({repository}) but no GitHub token was found, so the proposal is a local branch. "
+    "To open a pull request instead, set GITHUB_TOKEN or log in with “gh auth login”, then run datami propose again.",
+)
 GITHUB_REPOSITORY_INVALID = message(
     "forge.github-repository-invalid",
     "“{repository}” is not a GitHub repository name. Give it as OWNER/REPOSITORY, for example --github multi-coop/datami.",
@@ -50,7 +63,12 @@ GITHUB_REPOSITORY_INVALID = message(
 @click.option("--base", help="Branch to propose the changes to (default: the branch checked out).")
 @click.option("--ours", "side", flag_value="ours", default=None, help="In a conflict, keep your values.")
 @click.option("--theirs", "side", flag_value="theirs", help="In a conflict, keep the values of the base branch.")
-@click.option("--github", "repository", metavar="OWNER/REPO", help="Open a pull request on this GitHub repository instead of a local branch.")
+@click.option(
+    "--github",
+    "repository",
+    metavar="OWNER/REPO",
+    help="Open a pull request on this GitHub repository (default: the repository the package comes from, when a token is found).",
+)
 @click.option(
     "--lang",
     "language",
@@ -69,16 +87,20 @@ def propose(
 ) -> None:
     """Commit the saved edits on a new branch, one commit, then put the data files back.
 
-    The branch is made in the local git repository, from the current branch or --base.
-    When the base branch changed the same files meanwhile, the edits are merged row by
-    row. A cell changed on both sides stops the proposal unless --ours or --theirs is given.
+    When the package comes from GitHub (its origin remote, or github:OWNER/REPO as
+    PACKAGE) and a token is found, the branch and a pull request are made on GitHub;
+    otherwise the branch is made in the local git repository, from the current branch or
+    --base. When the base branch changed the same files meanwhile, the edits are merged
+    row by row. A cell changed on both sides stops the proposal unless --ours or --theirs
+    is given.
     """
     context = click.get_current_context()
     # Inside the datami program, "datami --lang fr propose …" sets the language on the group.
     language = detect_language(language or context.find_root().params.get("language"))
     try:
-        session = Session.open(package)
+        session = Session.open(local_package(package, language))
         proposal = build_proposal(session, title, description, language, base_branch=base)
+        repository = repository or _origin_with_token(session, language)
         if repository is not None:
             _propose_on_github(session, proposal, repository, side, language)
             return
@@ -102,6 +124,22 @@ def _print_result(result: ProposalResult, proposal: Proposal, language: str) -> 
         click.echo(render(NOT_RESTORED, language, files=", ".join(result.not_restored)))
 
 
+def _origin_with_token(session: Session, language: str) -> str | None:
+    """Return the GitHub repository the package comes from when a token is found for it.
+
+    A working copy read over the API exists only to be proposed from, so there a missing
+    token is an error; a clone without a token proposes a local branch, with a note.
+    """
+    repository = github_repository(session.package.root)
+    if repository is None or find_token(api_url_from_environment()) is not None:
+        return repository
+    if is_working_copy(session.package.root):
+        return repository
+
+    click.echo(render(NO_TOKEN_LOCAL, language, repository=repository), err=True)
+    return None
+
+
 def _propose_on_github(session: Session, proposal: Proposal, repository: str, side: str | None, language: str) -> None:
     """Open (or update) the pull request on GitHub and print its branch and address.
 
@@ -116,7 +154,7 @@ def _propose_on_github(session: Session, proposal: Proposal, repository: str, si
         raise DatamiError(GITHUB_REPOSITORY_INVALID, repository=repository)
 
     from datami_py.forge.github import propose_github
-    from datami_py.forge.tokens import api_url_from_environment, require_token
+    from datami_py.forge.tokens import require_token
 
     api_url = api_url_from_environment()
     found = require_token(api_url)
@@ -126,3 +164,9 @@ def _propose_on_github(session: Session, proposal: Proposal, repository: str, si
         click.echo(render(PULL_REQUEST_UPDATED, language, number=result.pull_number, url=result.pull_url))
     else:
         click.echo(render(PULL_REQUEST, language, url=result.pull_url))
+
+    not_restored = restore_data_files(repository_root(session.package.root), proposal)
+    if not_restored:
+        click.echo(render(NOT_RESTORED, language, files=", ".join(not_restored)))
+    else:
+        click.echo(render(RESTORED_AFTER_PULL, language))

@@ -145,7 +145,7 @@ def test_rerun_after_interrupted_proposal(package, monkeypatch):
     def interrupted(root, proposal):
         raise OSError("interrupted before the working copy was restored")
 
-    monkeypatch.setattr(local, "_restore_data_files", interrupted)
+    monkeypatch.setattr(local, "restore_data_files", interrupted)
     with pytest.raises(OSError):
         propose_local(package, proposal)
     monkeypatch.undo()

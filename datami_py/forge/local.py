@@ -133,7 +133,7 @@ def propose_local(
         commit = _commit_tree(root, tree, tip, text)
         branch = _create_branch(root, proposal, commit)
 
-    not_restored = _restore_data_files(root, proposal)
+    not_restored = restore_data_files(root, proposal)
     return ProposalResult(branch, commit, existing is not None, tuple(merged), tuple(not_restored))
 
 
@@ -405,7 +405,7 @@ def _create_branch(root: Path, proposal: Proposal, commit: str) -> str:
     raise AssertionError("unreachable")
 
 
-def _restore_data_files(root: Path, proposal: Proposal) -> list[str]:
+def restore_data_files(root: Path, proposal: Proposal) -> list[str]:
     """Put each proposed data file back to its version in HEAD; return the files left as they are.
 
     A file that changed again since the proposal was checked is left alone, so that an
