@@ -12,9 +12,9 @@ from pathlib import Path
 import click
 
 from datami_py.errors import DatamiError, describe
-from datami_py.fixes import DESCRIPTIONS, KINDS, Fix, apply_fixes, count_fixes, find_fixes
+from datami_py.fixes import DESCRIPTIONS, KINDS, REVIEWED_KINDS, Fix, apply_fixes, count_fixes, find_fixes
 from datami_py.i18n import detect_language, message, render
-from datami_py.session import Session
+from datami_py.session import OpenTable, Session
 from datami_py.table import Table
 
 ERROR_LINE = message("fixes.error-line", "Error: {message}")
@@ -34,11 +34,17 @@ FIXES_SAVED = message("fixes.saved", "Saved {file}: {count} change(s) applied.")
 @click.option("--resource", help="Name of the resource (default: the first one).")
 @click.option("--list", "list_kinds", is_flag=True, help="List each kind of fix with the number of cells it would change.")
 @click.option("--dry-run", is_flag=True, help="Print the changes without writing the file.")
+@click.option("--api-url", help="For regeocode: root address of the address API (default: $DATAMI_BAN_URL, else https://api-adresse.data.gouv.fr).")
+@click.option("--yes", is_flag=True, help="For regeocode: apply every result whose score reaches 0.6, without asking.")
 @click.option("--lang", "language", type=click.Choice(["fr", "en"]), default=None, help="Language of messages: fr or en (default: from the locale).")
-def fix(arguments: tuple[str, ...], resource: str | None, list_kinds: bool, dry_run: bool, language: str | None) -> None:
+def fix(
+    arguments: tuple[str, ...], resource: str | None, list_kinds: bool, dry_run: bool, api_url: str | None, yes: bool, language: str | None
+) -> None:
     """Fix known data-quality problems: outer spaces, decomposed accents, codes, links, postcodes.
 
     KIND is one of trim, nfc, codes, scheme, postcode; several kinds apply in that order.
+    regeocode geocodes again the points outside their département, with the review of
+    datami geocode, before the other kinds.
     PACKAGE (default: the current folder) comes first when given. Write a folder named
     like a kind as ./NAME. Every change is printed as “before” → “after”.
     """
@@ -50,12 +56,17 @@ def fix(arguments: tuple[str, ...], resource: str | None, list_kinds: bool, dry_
         session = Session.open(package)
         opened = session.open_table(resource)
         if list_kinds:
-            _print_kinds(count_fixes(opened.table, opened.resource.settings), language)
+            _print_kinds(count_fixes(opened.table, opened.resource.settings) | {"regeocode": _regeocode_count(opened)}, language)
             return
         if not kinds:
-            raise DatamiError(KINDS_REQUIRED, kinds=", ".join(KINDS))
+            raise DatamiError(KINDS_REQUIRED, kinds=", ".join(KINDS + REVIEWED_KINDS))
 
         table = opened.table
+        if "regeocode" in kinds:
+            _regeocode(session, opened, api_url, yes, dry_run, language)
+            kinds = [kind for kind in kinds if kind not in REVIEWED_KINDS]
+            if not kinds:
+                return
         fixes = find_fixes(table, opened.resource.settings, kinds)
         if not fixes:
             click.echo(render(NOTHING_TO_FIX, language))
@@ -83,15 +94,38 @@ def _split_arguments(arguments: tuple[str, ...], list_kinds: bool) -> tuple[Path
     as an unknown kind, not as a missing package.
     """
     first_is_package = list_kinds or len(arguments) > 1 or (len(arguments) == 1 and Path(arguments[0]).exists())
-    if arguments and arguments[0] not in KINDS and first_is_package:
+    if arguments and arguments[0] not in KINDS + REVIEWED_KINDS and first_is_package:
         return Path(arguments[0]), list(arguments[1:])
     return Path("."), list(arguments)
 
 
 def _print_kinds(counts: dict[str, int], language: str) -> None:
-    for kind in KINDS:
+    for kind in KINDS + REVIEWED_KINDS:
         description = render(DESCRIPTIONS[kind], language)
         click.echo(render(KIND_LINE, language, kind=kind, count=counts[kind], description=description))
+
+
+def _regeocode_count(opened: OpenTable) -> int:
+    """Return the number of coordinate cells regeocode may change: two per point outside its département."""
+    from datami_py.geo.checks import rows_to_geocode
+
+    try:
+        return 2 * len(rows_to_geocode(opened.table, opened.resource.settings, "departement"))
+    except DatamiError:
+        return 0  # The table has no coordinate fields.
+
+
+def _regeocode(session: Session, opened: OpenTable, api_url: str | None, yes: bool, dry_run: bool, language: str) -> None:
+    """Geocode again the points outside their département, through the review of datami geocode."""
+    from datami_py.cli_geocode import NOTHING_TO_GEOCODE, review_and_apply
+    from datami_py.geo.checks import rows_to_geocode
+    from datami_py.geo.geocode import DEFAULT_MIN_SCORE
+
+    rows = rows_to_geocode(opened.table, opened.resource.settings, "departement")
+    if not rows:
+        click.echo(render(NOTHING_TO_GEOCODE, language))
+        return
+    review_and_apply(session, opened, rows, api_url=api_url, min_score=DEFAULT_MIN_SCORE, yes=yes, dry_run=dry_run, language=language)
 
 
 def _fix_line(table: Table, item: Fix, language: str) -> str:

@@ -55,6 +55,15 @@ DESCRIPTIONS: dict[str, str] = {
     ),
 }
 
+# Kinds that change coordinates found by the address API: each result is shown for review
+# before it is applied, so find_fixes never proposes them. The CLI runs them through
+# datami_py.cli_geocode on the rows of datami_py.geo.checks.rows_to_geocode.
+REVIEWED_KINDS: tuple[str, ...] = ("regeocode",)
+DESCRIPTIONS["regeocode"] = message(
+    "fixes.regeocode",
+    "Geocode again the rows whose point lies outside the département of their address, after a review of each result.",
+)
+
 UNKNOWN_KIND = message(
     "fixes.unknown-kind",
     "“{kind}” is not a kind of fix. Known kinds: {kinds}. Run “datami fix --list” to see what each one changes.",

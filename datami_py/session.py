@@ -17,6 +17,7 @@ from typing import Any
 from datami_py.csvfile import CsvDocument
 from datami_py.csvfile.cells import head
 from datami_py.errors import DatamiError, Finding, Location
+from datami_py.geo.checks import departement_findings
 from datami_py.gitrepo import committed_file
 from datami_py.i18n import message
 from datami_py.package.descriptor import RESOURCE_FILE_MISSING, Package, Resource, load_package
@@ -162,9 +163,20 @@ class Session:
         return []
 
     def validate(self, resource_name: str | None = None) -> ValidationReport:
-        """Validate the table of ``resource_name`` with its current edits."""
+        """Validate the table of ``resource_name`` with its current edits.
+
+        Besides :func:`validate_table`, points outside the département their row states
+        are reported as warnings when geopandas is installed (see
+        :func:`datami_py.geo.checks.departement_findings`).
+        """
         opened = self.open_table(resource_name)
-        return validate_table(opened.table, opened.resource.settings)
+        report = validate_table(opened.table, opened.resource.settings)
+        extra = departement_findings(opened.table, opened.resource.settings)
+        if not extra:
+            return report
+        # A stable sort by row keeps the order of each row's findings; header findings (no row) stay first.
+        findings = sorted(report.findings + extra, key=lambda finding: finding.location.row or 0)
+        return ValidationReport(findings)
 
     # Saving
 

@@ -136,9 +136,11 @@ def test_list_prints_each_kind_with_count(package):
 
     assert completed.returncode == 0, completed.stderr
     lines = completed.stdout.splitlines()
-    assert [line.split(" ")[0] for line in lines] == list(KINDS)
+    assert [line.split(" ")[0] for line in lines] == list(KINDS) + ["regeocode"]
     for kind, count in expected_counts(package).items():
         assert any(line.startswith(f"{kind} ({count} cell(s)): ") for line in lines), kind
+    # Six points lie outside the département of their postcode: two coordinates each.
+    assert any(line.startswith("regeocode (12 cell(s)): ") for line in lines)
 
 
 def test_list_in_french(package):

@@ -6,6 +6,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from datami_py.ui.screens.geocode_review import ACTIONS as GEOCODE_ACTIONS
 from datami_py.ui.screens.help import ACTIONS
 
 
@@ -18,7 +19,7 @@ class ActionsProvider(Provider):
         screen = self.screen
         if not isinstance(screen, MainScreen):
             return []
-        return [(self.app.tr(code), action) for code, action in ACTIONS]  # type: ignore[attr-defined]
+        return [(self.app.tr(code), action) for code, action in ACTIONS + GEOCODE_ACTIONS]  # type: ignore[attr-defined]
 
     def _runner(self, action: str):
         return partial(self.screen.run_action, action)

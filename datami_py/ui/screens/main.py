@@ -21,6 +21,7 @@ from datami_py.forge.remote import github_repository
 from datami_py.forge.tokens import api_url_from_environment, find_token
 from datami_py.ui.screens.conflicts import ConflictScreen
 from datami_py.ui.screens.dialogs import ChoiceDialog, TextDialog
+from datami_py.ui.screens import geocode_review
 from datami_py.ui.screens.filters import FiltersScreen
 from datami_py.ui.screens.help import HelpScreen
 from datami_py.ui.screens.review import ReviewScreen
@@ -48,6 +49,7 @@ class MainScreen(Screen[None]):
         Binding("ctrl+y", "redo", strings.KEY_REDO),
         Binding("ctrl+s", "save", strings.KEY_SAVE),
         Binding("r", "review", strings.KEY_REVIEW),
+        Binding("G", "geocode", geocode_review.KEY_GEOCODE, show=False),
         Binding("f1", "help", strings.KEY_HELP),
         Binding("q", "quit", strings.KEY_QUIT),
     ]
@@ -376,6 +378,35 @@ class MainScreen(Screen[None]):
     def _proposed(self, text: str, branch: str, local: bool) -> None:
         self.notify(text, timeout=20)
         self.app.proposal_made(branch, local)
+
+    # Geocoding
+
+    def action_geocode(self) -> None:
+        self.notify(self.app.tr(geocode_review.WORKING))
+        self.find_geocoding()
+
+    @work(thread=True, exclusive=True, group="geocode")
+    def find_geocoding(self) -> None:
+        """Query the address API in a worker, then open the review screen with the results."""
+        try:
+            results = geocode_review.find_geocoding(self.table, self.settings)
+        except DatamiError as error:
+            self.app.call_from_thread(self.notify, describe(error, self.app.language), severity="error", timeout=20)
+            return
+        self.app.call_from_thread(self._review_geocoding, results)
+
+    def _review_geocoding(self, results: list) -> None:
+        if not results:
+            self.notify(self.app.tr(geocode_review.NOTHING))
+            return
+
+        def closed(count: int | None) -> None:
+            if count:
+                self.notify(self.app.tr(geocode_review.APPLIED, count=count))
+                self.refresh_rows()
+                self.validate()
+
+        self.app.push_screen(geocode_review.GeocodeReviewScreen(self.app.editor, self.settings, results), closed)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())

@@ -1,0 +1,342 @@
+"""Position checks of a table's rows, and the choice of the rows to geocode.
+
+A row's position is suspect when it is missing, outside France, apparently swapped
+(latitude and longitude exchanged), or in another département than the one its address
+gives. The first three come from :func:`datami_py.quality.check_coordinates`, which
+validation already reports. The département check needs a spatial join on the shipped
+outlines (:func:`departement_of_rows`), so it runs only when geopandas is installed and
+once for all rows.
+
+The département a row states comes from its postcode column (the first two digits, three
+overseas), else from a département column. Postcodes of Corsica (20…) stand for 2A or
+2B, and a département column holding only "97" stands for any overseas département.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from datami_py import quality
+from datami_py.errors import DatamiError, Finding, Location
+from datami_py.fixes import _is_department_field, _name_tokens, _postcode_fields
+from datami_py.geo.geocode import DEFAULT_MIN_SCORE, AddressQuery, BanClient, GeocodeResult, geocode
+from datami_py.geo.points import PointSet, map_coordinate_fields, points
+from datami_py.i18n import message
+from datami_py.table import Table
+
+OUTSIDE_DEPARTEMENT = message(
+    "geo.outside-departement",
+    "The point lies in département {found} but {source} says {stated}. "
+    "Check the coordinates, or run datami geocode.",
+)
+OUTSIDE_EVERY_DEPARTEMENT = message(
+    "geo.outside-every-departement",
+    "The point ({latitude}, {longitude}) lies in no French département, but {source} says {stated}. "
+    "Check the coordinates, or run datami geocode.",
+)
+NO_ADDRESS_FIELDS = message(
+    "geocode.no-address-fields",
+    "The table {resource} has no address fields to geocode. Name them in the resource settings "
+    "(x-datami.consolidation, sourceFields of the api-adresse entry).",
+)
+
+Problem = Literal["missing", "outside-france", "swapped", "outside-departement"]
+Selection = Literal["needed", "all", "missing", "outliers", "departement"]
+
+PROBLEMS: tuple[Problem, ...] = ("missing", "outside-france", "swapped", "outside-departement")
+OUTLIERS: frozenset[Problem] = frozenset({"outside-france", "swapped", "outside-departement"})
+
+# Words of a field name that mark a part of a postal address (street, town).
+_STREET_WORDS = ("adresse", "address", "rue", "street", "voie")
+_TOWN_WORDS = ("commune", "ville", "city", "town", "localite")
+# Prefix of the columns that the BAN consolidation of Datami fills: they are the
+# geocoder's answer, not what the row states.
+_GEOCODER_PREFIX = "ban"
+
+_FIVE_DIGITS = re.compile(r"\d{5}", re.ASCII)
+_FOUR_DIGITS = re.compile(r"\d{4}", re.ASCII)
+_DEPARTEMENT_CODE = re.compile(r"\d{1,3}|2[AB]", re.ASCII | re.IGNORECASE)
+_OVERSEAS = frozenset({"971", "972", "973", "974", "976"})
+
+
+@dataclass(frozen=True)
+class AddressFields:
+    """The fields that geocoding reads and writes.
+
+    ``address`` are joined with spaces to make the address sent; ``postcode`` and
+    ``departement`` (either may be None) give the département the row states.
+    """
+
+    address: tuple[str, ...]
+    latitude: str
+    longitude: str
+    postcode: str | None = None
+    departement: str | None = None
+
+
+@dataclass(frozen=True)
+class PositionProblem:
+    """A row whose position is suspect: the problem and the values that show it."""
+
+    row: int
+    problem: Problem
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def address_fields(table: Table, settings: dict[str, Any]) -> AddressFields:
+    """Return the fields of the address, coordinates, postcode and département of ``table``.
+
+    The address is the ``sourceFields`` of the resource's BAN consolidation setting (the
+    entry whose URL names api-adresse), else the fields named like a street, a postcode
+    and a town, in table order. Coordinates are those of the map
+    (:func:`map_coordinate_fields`).
+
+    Raises:
+        DatamiError: ``geo.no-coordinate-fields`` when the table has no coordinate fields.
+    """
+    latitude, longitude = map_coordinate_fields(table, settings)
+    present = [name for name in table.field_names if table.column_of(name) is not None]
+    stated = [name for name in present if not _is_geocoder_field(name)]
+    postcodes = [name for name in _postcode_fields(table) if name in stated]
+    departements = [name for name in present if _is_department_field(name)]
+    departements.sort(key=_is_geocoder_field)
+
+    address = _consolidation_fields(table, settings)
+    if not address:
+        address = [name for name in stated if _is_street_field(name) or name in postcodes[:1] or _is_town_field(name)]
+    return AddressFields(
+        address=tuple(address),
+        latitude=latitude,
+        longitude=longitude,
+        postcode=postcodes[0] if postcodes else None,
+        departement=departements[0] if departements else None,
+    )
+
+
+def stated_departements(table: Table, row: int, fields: AddressFields) -> tuple[str, frozenset[str]] | None:
+    """Return (source field, possible département codes) that ``row`` states, or None when it states none.
+
+    The postcode wins over the département column; a 4-digit postcode is read with its
+    leading zero restored. Postcodes starting with 98 (Monaco, overseas collectivities)
+    state no département.
+    """
+    for name, reader in ((fields.postcode, _postcode_departements), (fields.departement, _code_departements)):
+        if name is None:
+            continue
+        text = (table.cell(row, name) or "").strip()
+        if not text or table.is_missing(text):
+            continue
+        codes = reader(text)
+        if codes:
+            return name, codes
+    return None
+
+
+def position_problems(table: Table, settings: dict[str, Any], *, departements: bool = True) -> list[PositionProblem]:
+    """Return every row whose position is suspect, in row order, at most one problem per row.
+
+    A row without coordinates (or with a coordinate that is not a number) is ``missing``.
+    A point outside France, at (0, 0) or out of range is ``outside-france``, unless the
+    swapped pair is in France (``swapped``). A point in France that lies in another
+    département than the row states is ``outside-departement``; that check runs only when
+    ``departements`` is true and geopandas is installed.
+
+    Raises:
+        DatamiError: ``geo.no-coordinate-fields`` when the table has no coordinate fields.
+    """
+    point_set = points(table, settings)
+    problems: dict[int, PositionProblem] = {}
+    for unplaced in point_set.unplaced:
+        problems[unplaced.row] = PositionProblem(unplaced.row, "missing", {"reason": unplaced.reason, **unplaced.params})
+
+    in_france = PointSet(point_set.latitude_field, point_set.longitude_field)
+    for point in point_set.points:
+        issues = quality.check_coordinates(point.latitude, point.longitude)
+        params = {"latitude": point.latitude, "longitude": point.longitude}
+        if not issues:
+            in_france.points.append(point)
+        elif issues[0].code == quality.COORDINATES_SWAPPED:
+            problems[point.row] = PositionProblem(point.row, "swapped", params)
+        else:
+            problems[point.row] = PositionProblem(point.row, "outside-france", params)
+
+    if departements and geopandas_available():
+        fields = address_fields(table, settings)
+        for problem in departement_problems(table, in_france, fields):
+            problems[problem.row] = problem
+    return [problems[row] for row in table.row_ids if row in problems]
+
+
+def departement_problems(table: Table, point_set: PointSet, fields: AddressFields) -> list[PositionProblem]:
+    """Return the points of ``point_set`` that lie outside the département their row states.
+
+    ``params`` of each problem: ``found`` (the département of the point, None outside
+    every outline), ``stated`` (the codes the row gives, joined by " or "), ``source``
+    (the field read), ``latitude`` and ``longitude``. Requires geopandas.
+    """
+    from datami_py.geo.departements import departement_of_rows
+
+    if fields.postcode is None and fields.departement is None:
+        return []
+    located = departement_of_rows(point_set)
+    by_row = {point.row: point for point in point_set.points}
+    problems: list[PositionProblem] = []
+    for row, found in located.items():
+        stated = stated_departements(table, row, fields)
+        if stated is None or found in stated[1]:
+            continue
+        point = by_row[row]
+        params = {
+            "found": found,
+            "stated": " / ".join(sorted(stated[1])),
+            "source": stated[0],
+            "latitude": point.latitude,
+            "longitude": point.longitude,
+        }
+        problems.append(PositionProblem(row, "outside-departement", params))
+    return problems
+
+
+def departement_findings(table: Table, settings: dict[str, Any]) -> list[Finding]:
+    """Return a warning for each row whose point lies outside the département it states.
+
+    Returns nothing when geopandas is not installed, or when the table has no coordinate,
+    postcode or département fields. Missing, swapped and outside-France points are left
+    to the coordinate checks of validation.
+    """
+    if not geopandas_available():
+        return []
+    try:
+        fields = address_fields(table, settings)
+    except DatamiError:  # The table has no coordinate fields: nothing to check.
+        return []
+    if fields.postcode is None and fields.departement is None:
+        return []
+
+    point_set = points(table, settings)
+    in_france = PointSet(point_set.latitude_field, point_set.longitude_field)
+    in_france.points = [point for point in point_set.points if not quality.check_coordinates(point.latitude, point.longitude)]
+    findings = []
+    for problem in departement_problems(table, in_france, fields):
+        location = table.location(problem.row, fields.latitude, table.cell(problem.row, fields.latitude))
+        code = OUTSIDE_DEPARTEMENT if problem.params["found"] is not None else OUTSIDE_EVERY_DEPARTEMENT
+        findings.append(Finding(code, "warning", location, dict(problem.params)))
+    return findings
+
+
+def rows_to_geocode(table: Table, settings: dict[str, Any], selection: Selection = "needed") -> list[int]:
+    """Return the row ids to geocode, in row order.
+
+    ``needed``: missing positions and outliers; ``missing``: rows without a position;
+    ``outliers``: points outside France, swapped, or outside their stated département;
+    ``departement``: points outside their stated département only; ``all``: every row.
+    """
+    if selection == "all":
+        return list(table.row_ids)
+    choices: dict[str, Iterable[Problem]] = {
+        "needed": PROBLEMS,
+        "missing": ("missing",),
+        "outliers": tuple(OUTLIERS),
+        "departement": ("outside-departement",),
+    }
+    wanted = choices[selection]
+    return [problem.row for problem in position_problems(table, settings) if problem.problem in wanted]
+
+
+def address_queries(table: Table, fields: AddressFields, rows: Iterable[int]) -> list[AddressQuery]:
+    """Return one query per row: the address fields joined by spaces, and the current coordinates."""
+    queries = []
+    for row in rows:
+        parts = [(table.cell(row, name) or "").strip() for name in fields.address]
+        address = " ".join(part for part in parts if part and not table.is_missing(part))
+        postcode = (table.cell(row, fields.postcode) or "").strip() if fields.postcode else None
+        queries.append(
+            AddressQuery(
+                row=row,
+                address=" ".join(address.split()),
+                old_latitude=_present(table, table.cell(row, fields.latitude)),
+                old_longitude=_present(table, table.cell(row, fields.longitude)),
+                postcode=postcode or None,
+            )
+        )
+    return queries
+
+
+def geopandas_available() -> bool:
+    """True when geopandas can be imported (the ``maps`` extra), without importing it."""
+    return importlib.util.find_spec("geopandas") is not None
+
+
+def _present(table: Table, text: str | None) -> str | None:
+    if text is None or table.is_missing(text) or not text.strip():
+        return None
+    return text
+
+
+def _postcode_departements(text: str) -> frozenset[str]:
+    if _FOUR_DIGITS.fullmatch(text):
+        text = "0" + text
+    if not _FIVE_DIGITS.fullmatch(text) or text.startswith("98"):
+        return frozenset()
+    if text.startswith("20"):
+        return frozenset({"2A", "2B"})
+    if text.startswith("97"):
+        return frozenset({text[:3]})
+    return frozenset({text[:2]})
+
+
+def _code_departements(text: str) -> frozenset[str]:
+    if not _DEPARTEMENT_CODE.fullmatch(text):
+        return frozenset()
+    code = text.upper().zfill(2)
+    if code == "20":
+        return frozenset({"2A", "2B"})
+    if code == "97":
+        return _OVERSEAS
+    return frozenset({code})
+
+
+def _is_geocoder_field(name: str) -> bool:
+    tokens = _name_tokens(name)
+    return bool(tokens) and tokens[0] == _GEOCODER_PREFIX
+
+
+def _is_street_field(name: str) -> bool:
+    return any(token.startswith(_STREET_WORDS) for token in _name_tokens(name))
+
+
+def _is_town_field(name: str) -> bool:
+    return any(token in _TOWN_WORDS for token in _name_tokens(name))
+
+
+def _consolidation_fields(table: Table, settings: dict[str, Any]) -> list[str]:
+    """Return the source fields of the enabled BAN consolidation setting, when the table has them all."""
+    for entry in settings.get("consolidation") or []:
+        if not isinstance(entry, dict) or entry.get("enabled") is False:
+            continue
+        if "api-adresse" not in str(entry.get("url", "")) and "adresse" not in str(entry.get("name", "")):
+            continue
+        names = [str(name) for name in entry.get("sourceFields") or []]
+        if names and all(table.column_of(name) is not None for name in names):
+            return names
+    return []
+
+
+def geocode_rows(
+    table: Table, settings: dict[str, Any], rows: Iterable[int], client: BanClient, min_score: float = DEFAULT_MIN_SCORE
+) -> list[GeocodeResult]:
+    """Geocode the addresses of ``rows`` and return the results in row order; nothing is changed.
+
+    Raises:
+        DatamiError: ``geocode.no-address-fields`` when the table has no address fields,
+            ``geo.no-coordinate-fields`` without coordinate fields, and the errors of
+            :class:`BanClient`.
+    """
+    fields = address_fields(table, settings)
+    if not fields.address:
+        raise DatamiError(NO_ADDRESS_FIELDS, Location(file=table.file), resource=table.name)
+    return geocode(address_queries(table, fields, rows), client, min_score)
