@@ -25,6 +25,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -83,33 +84,39 @@ def chart_source(table: Table, chart: dict[str, Any]) -> ChartSource:
     return ChartSource(name, "text")
 
 
-def chart_data(table: Table, chart: dict[str, Any]) -> list[tuple[str, int]]:
+def chart_data(table: Table, chart: dict[str, Any], rows: Iterable[int] | None = None) -> list[tuple[str, int]]:
     """Count the rows of ``table`` for one chart setting, as (label, count) by decreasing count, then label.
 
     A row with several codes counts once for each code. Rows where the field is empty
-    are left out (see :func:`empty_rows`).
+    are left out (see :func:`empty_rows`). ``rows`` (row ids) limits the count to those
+    rows, such as the rows a search shows; the field and method are still chosen on
+    every row, so that a search does not change how a chart counts.
 
     Raises:
         DatamiError: ``table.field-not-found`` when the chart's field is not in the schema.
     """
-    return _counted(table, chart_source(table, chart))
+    return _counted(table, chart_source(table, chart), rows)
 
 
-def empty_rows(table: Table, chart: dict[str, Any]) -> int:
-    """Return the number of rows that the chart leaves out because its field is empty."""
-    return _empty_rows(table, chart_source(table, chart))
+def empty_rows(table: Table, chart: dict[str, Any], rows: Iterable[int] | None = None) -> int:
+    """Return the number of rows (of ``rows`` when given) that the chart leaves out because its field is empty."""
+    return _empty_rows(table, chart_source(table, chart), rows)
 
 
-def _counted(table: Table, source: ChartSource) -> list[tuple[str, int]]:
+def _counted(table: Table, source: ChartSource, rows: Iterable[int] | None = None) -> list[tuple[str, int]]:
     if source.method == "codes":
-        counts = _count_codes(table, source.field)
+        counts = _count_codes(table, source.field, rows)
     else:
-        counts = _count_texts(table, source.field)
+        counts = _count_texts(table, source.field, rows)
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
-def _empty_rows(table: Table, source: ChartSource) -> int:
-    return sum(1 for row in table.iter_rows() if _text(table, row, source.field) is None)
+def _empty_rows(table: Table, source: ChartSource, rows: Iterable[int] | None = None) -> int:
+    return sum(1 for row in _rows(table, rows) if _text(table, row, source.field) is None)
+
+
+def _rows(table: Table, rows: Iterable[int] | None) -> Iterable[int]:
+    return table.iter_rows() if rows is None else rows
 
 
 def matching_code_field(table: Table, name: str) -> str | None:
@@ -166,17 +173,17 @@ def _text(table: Table, row: int, name: str) -> str | None:
     return text
 
 
-def _count_codes(table: Table, name: str) -> Counter[str]:
+def _count_codes(table: Table, name: str, rows: Iterable[int] | None = None) -> Counter[str]:
     counts: Counter[str] = Counter()
-    for row in table.iter_rows():
+    for row in _rows(table, rows):
         labels = {tag.label or tag.code for tag in tags_of(table, name, _text(table, row, name))}
         counts.update(labels)
     return counts
 
 
-def _count_texts(table: Table, name: str) -> Counter[str]:
+def _count_texts(table: Table, name: str, rows: Iterable[int] | None = None) -> Counter[str]:
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    for row in table.iter_rows():
+    for row in _rows(table, rows):
         text = _text(table, row, name)
         if text is not None:
             spellings[normalize(text)][" ".join(text.split())] += 1

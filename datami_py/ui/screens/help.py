@@ -9,13 +9,15 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from datami_py.ui import strings
+from datami_py.ui import map_strings, strings
 
 # (key, description codes), in the order of the help screen.
 KEYS = [
     ("/", (strings.KEY_SEARCH,)),
     ("t", (strings.KEY_TABLE,)),
     ("c", (strings.KEY_CARDS,)),
+    ("m", (map_strings.KEY_MAP,)),
+    ("g", (map_strings.KEY_CHARTS,)),
     ("f", (strings.KEY_FILTERS,)),
     ("s", (strings.KEY_SORT,)),
     ("Enter", (strings.KEY_OPEN,)),
@@ -28,6 +30,12 @@ KEYS = [
     ("Ctrl+S", (strings.KEY_SAVE,)),
     ("r", (strings.KEY_REVIEW,)),
     ("n / p", (strings.KEY_NEXT_PAGE, strings.KEY_PREVIOUS_PAGE)),
+    ("n / p", (map_strings.KEY_NEXT_POINT, map_strings.KEY_PREVIOUS_POINT)),
+    ("n / p", (map_strings.KEY_NEXT_CHART, map_strings.KEY_PREVIOUS_CHART)),
+    ("+ / -", (map_strings.KEY_ZOOM_IN, map_strings.KEY_ZOOM_OUT)),
+    ("← ↑ → ↓", (map_strings.KEY_PAN,)),
+    ("0", (map_strings.KEY_RESET,)),
+    ("1 / 2", (map_strings.KEY_POINTS_LAYER, map_strings.KEY_DEPARTEMENTS_LAYER)),
     ("F1", (strings.KEY_HELP,)),
     ("q", (strings.KEY_QUIT,)),
 ]
@@ -38,6 +46,8 @@ ACTIONS = [
     (strings.KEY_SEARCH, "search"),
     (strings.KEY_TABLE, "show('table')"),
     (strings.KEY_CARDS, "show('cards')"),
+    (map_strings.KEY_MAP, "show('map')"),
+    (map_strings.KEY_CHARTS, "show('charts')"),
     (strings.KEY_FILTERS, "filters"),
     (strings.KEY_SORT, "sort"),
     (strings.KEY_EDIT, "edit"),

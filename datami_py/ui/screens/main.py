@@ -12,12 +12,13 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static
 from datami_py.errors import DatamiError, describe
 from datami_py.session import OpenTable, Session
 from datami_py.table import Edit, query
-from datami_py.ui import strings
+from datami_py.ui import map_strings, strings
 from datami_py.ui.screens.card_detail import CardDetailScreen
 from datami_py.forge.github import propose_github
-from datami_py.forge.local import propose_local
+from datami_py.forge.local import propose_local, restore_data_files
 from datami_py.forge.proposal import build_proposal
 from datami_py.forge.remote import github_repository
+from datami_py.gitrepo import repository_root
 from datami_py.forge.tokens import api_url_from_environment, find_token
 from datami_py.ui.screens.conflicts import ConflictScreen
 from datami_py.ui.screens.dialogs import ChoiceDialog, TextDialog
@@ -27,7 +28,10 @@ from datami_py.ui.screens.help import HelpScreen
 from datami_py.ui.screens.review import ReviewScreen
 from datami_py.ui.screens.row_editor import RowEditorScreen
 from datami_py.ui.widgets.cards_grid import CardsGrid, CardTile
+from datami_py.ui.widgets.charts_view import ChartsView
+from datami_py.ui.widgets.map_view import MapView
 from datami_py.ui.widgets.rows_table import RowsTable
+from datami_py.ui.widgets.terminal_map import TerminalMap
 from datami_py.validation import ValidationReport
 from datami_py.views import TableView
 
@@ -39,6 +43,8 @@ class MainScreen(Screen[None]):
         Binding("slash", "search", strings.KEY_SEARCH),
         Binding("t", "show('table')", strings.KEY_TABLE),
         Binding("c", "show('cards')", strings.KEY_CARDS),
+        Binding("m", "show('map')", map_strings.KEY_MAP),
+        Binding("g", "show('charts')", map_strings.KEY_CHARTS),
         Binding("f", "filters", strings.KEY_FILTERS),
         Binding("s", "sort", strings.KEY_SORT, show=False),
         Binding("e", "edit", strings.KEY_EDIT),
@@ -73,6 +79,8 @@ class MainScreen(Screen[None]):
             with ContentSwitcher(initial=self.default_view, id="views"):
                 yield RowsTable(self.view, id="table")
                 yield CardsGrid(self.view, self.settings, id="cards")
+                yield MapView(self.view, self.settings, id="map")
+                yield ChartsView(self.view, self.settings, id="charts")
             yield Static(id="status")
         yield Footer()
 
@@ -107,13 +115,24 @@ class MainScreen(Screen[None]):
     def _focus_view(self) -> None:
         if self.current_view == "table":
             self.rows_table.focus()
+        elif self.current_view == "map":
+            self.query_one(TerminalMap).focus()
+        elif self.current_view == "charts":
+            self.query_one(ChartsView).focus()
         else:
             self.cards.focus_first()
+
+    def _reload_map_and_charts(self, data_changed: bool = False) -> None:
+        """Bring the map and the charts up to date with the rows shown (hidden ones only note it)."""
+        self.query_one(MapView).reload(data_changed)
+        self.query_one(ChartsView).reload()
 
     def current_row(self) -> int | None:
         """Return the row under the cursor in the table, or of the focused card."""
         if self.current_view == "cards" and isinstance(self.focused, CardTile):
             return self.focused.row
+        if self.current_view == "map":
+            return self.query_one(TerminalMap).selected
         return self.rows_table.current_row
 
     # Status
@@ -156,6 +175,7 @@ class MainScreen(Screen[None]):
         self.view.refresh()
         self.rows_table.reload()
         self.cards.reload(keep_page=True)
+        self._reload_map_and_charts(data_changed=True)
         self.update_status()
 
     # Finding rows
@@ -168,6 +188,7 @@ class MainScreen(Screen[None]):
             self.view.set_query(event.value)
             self.rows_table.reload()
             self.cards.reload()
+            self._reload_map_and_charts()
             self.update_status()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -185,6 +206,7 @@ class MainScreen(Screen[None]):
         def closed(_: None) -> None:
             self.rows_table.reload()
             self.cards.reload()
+            self._reload_map_and_charts()
             self.update_status()
 
         self.app.push_screen(FiltersScreen(self.view), closed)
@@ -201,6 +223,9 @@ class MainScreen(Screen[None]):
         self.open_card(event.row)
 
     def on_card_tile_opened(self, event: CardTile.Opened) -> None:
+        self.open_card(event.row)
+
+    def on_terminal_map_point_opened(self, event: TerminalMap.PointOpened) -> None:
         self.open_card(event.row)
 
     def open_card(self, row: int) -> None:
@@ -353,6 +378,8 @@ class MainScreen(Screen[None]):
                 code = strings.PROPOSE_UPDATED_GITHUB if result.updated else strings.PROPOSE_DONE_GITHUB
                 text = self.app.tr(code, url=result.pull_url, number=result.pull_number)
                 branch = result.branch
+                # The pull request holds the edits now, so the data files go back as after a local proposal.
+                restore_data_files(repository_root(self.session.package.root), proposal)
             else:
                 local = propose_local(self.session.package.root, proposal, resolutions=resolutions)
                 text = self.app.tr(strings.PROPOSE_DONE_LOCAL, branch=local.branch)
@@ -377,6 +404,9 @@ class MainScreen(Screen[None]):
 
     def _proposed(self, text: str, branch: str, local: bool) -> None:
         self.notify(text, timeout=20)
+        if not local:
+            # The data files went back to their committed version: read them again.
+            self.app.reload_package()
         self.app.proposal_made(branch, local)
 
     # Geocoding
