@@ -1,6 +1,6 @@
 """Packages named ``github:OWNER/REPO[@BRANCH][:PATH]`` on the command line.
 
-Every command that takes PACKAGE calls :func:`local_package`, which turns such a name
+The commands that take PACKAGE call :func:`local_package`, which turns such a name
 into the path of its working copy (read from GitHub when needed, see
 :mod:`datami_py.forge.remote_copy`) and leaves any other path as it is. Messages go to
 stderr so that ``--json`` output stays clean.
@@ -43,7 +43,11 @@ def local_package(package: Path, language: str) -> Path:
     click.echo(render(READING, language, repository=spec.repository), err=True)
     copy = open_remote(spec, token=found.secret if found else None, api_url=api_url)
 
-    code = KEPT_WORK if copy.kept_work else READ_DONE if copy.refreshed else UP_TO_DATE
+    code = UP_TO_DATE
+    if copy.kept_work:
+        code = KEPT_WORK
+    elif copy.refreshed:
+        code = READ_DONE
     click.echo(render(code, language, repository=copy.repository, branch=copy.branch,
                       commit=copy.commit[:12], path=str(copy.package)), err=True)
     return copy.package

@@ -2,7 +2,7 @@
 
 ``datami open github:OWNER/REPO[@BRANCH][:PATH]`` reads the package's files (its
 descriptor, Table Schemas and data files, nothing else) through PyGithub and writes them
-into a small local git repository, the *working copy*. Its one commit holds exactly the
+into a small local git repository, the *working copy*. Its one commit contains exactly the
 bytes read from GitHub, so every blob sha in it equals the one on GitHub: proposals made
 from the working copy merge with later changes on GitHub as they do from a real clone.
 The journal, saving, ``datami diff`` and ``datami propose`` then work unchanged.
@@ -149,7 +149,7 @@ def open_remote(
     """Return the working copy of ``spec``, reading or refreshing it from GitHub when needed.
 
     Calls: the repository, the branch, then, only when the copy is missing or behind and
-    holds no unproposed work, one recursive tree listing and one blob per package file.
+    contains no unproposed work, one recursive tree listing and one blob per package file.
 
     Raises:
         DatamiError: a missing repository or branch, a file missing in the branch, an
@@ -170,7 +170,7 @@ def open_remote(
 
 
 def _connect(token: Secret | None, api_url: str) -> Github:
-    """A PyGithub client; anonymous without a token, which GitHub allows for public repositories."""
+    """Return a PyGithub client, anonymous without a token (GitHub allows that for public repositories)."""
     from github import Auth
 
     auth = Auth.Token(token.reveal()) if token else None
@@ -272,7 +272,7 @@ def _copy_commit(root: Path) -> str | None:
 
 
 def _has_unproposed_work(root: Path, package: Path) -> bool:
-    """True when saved edits differ from the copy's commit or a journal holds unsaved edits."""
+    """True when saved edits differ from the copy's commit or a journal contains unsaved edits."""
     if run_git(root, "status", "--porcelain", "--untracked-files=no").strip():
         return True
     try:
@@ -286,7 +286,7 @@ def _write_copy(root: Path, branch: str, files: dict[str, bytes], repository: st
     """Write ``files`` into the working copy and commit them on ``branch`` (the copy is created when missing).
 
     Files of an earlier read that the package no longer names are removed, so that the
-    commit holds exactly the package as it is on GitHub.
+    commit contains exactly the package as it is on GitHub.
     """
     if not (root / ".git").is_dir():
         root.mkdir(parents=True, exist_ok=True)
