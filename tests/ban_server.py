@@ -13,7 +13,7 @@ Each known address has a mode: ``found`` (score 0.9), ``low-score`` (score 0.3),
 ``not-found``, ``error-500``, ``error-503``, ``timeout`` (the answer comes after
 :attr:`BanServer.delay` seconds) or ``invalid`` (a body that is neither JSON nor CSV).
 For the CSV endpoint, a failing mode of any row makes the whole request fail, as a
-failing server does. ``fail_next`` makes the next N requests answer 503, to test retries.
+failing server does, while ``row-error`` marks only that row ``result_status=error``. ``fail_next`` makes the next N requests answer 503, to test retries.
 """
 
 from __future__ import annotations
@@ -140,6 +140,8 @@ def _feature(address: Address) -> dict:
 
 
 def _result_columns(address: Address | None) -> dict[str, str]:
+    if address is not None and address.mode == "row-error":
+        return {name: "" for name in RESULT_COLUMNS} | {"result_status": "error"}
     if address is None or address.mode == "not-found":
         return {name: "" for name in RESULT_COLUMNS} | {"result_status": "not-found"}
     properties = _feature(address)["properties"]
@@ -174,7 +176,7 @@ def _handler_for(server: BanServer) -> type[BaseHTTPRequestHandler]:
             address = server.find(query)
             if self._failed(address):
                 return
-            features = [] if address is None or address.mode == "not-found" else [_feature(address)]
+            features = [] if address is None or address.mode in ("not-found", "row-error") else [_feature(address)]
             answer = {"type": "FeatureCollection", "version": "draft", "features": features, "query": query}
             self._send(200, json.dumps(answer).encode(), "application/json; charset=utf-8")
 

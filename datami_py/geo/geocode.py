@@ -424,10 +424,10 @@ def _multipart(fields: list[tuple[str, str]], file: tuple[str, str, bytes]) -> t
 
 
 def _error_detail(error: urllib.error.HTTPError) -> str:
-    """Return the API's own message from a 4xx body (addok sends {"title", "description"}), else the reason."""
+    """Return the API's own message from a 4xx JSON body ("message", or addok's "description"), else the HTTP reason."""
     try:
         body = json.loads(error.read().decode("utf-8"))
-        return _short(str(body.get("description") or body.get("title") or error.reason))
+        return _short(str(body.get("message") or body.get("description") or error.reason))
     except (ValueError, AttributeError, OSError):
         return _short(str(error.reason))
 
