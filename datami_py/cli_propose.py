@@ -15,7 +15,7 @@ import click
 
 from datami_py.cli_remote import local_package
 from datami_py.errors import DatamiError, describe
-from datami_py.forge.local import ProposalResult, propose_local, restore_data_files
+from datami_py.forge.local import ProposalResult, check_working_tree, propose_local, restore_data_files
 from datami_py.forge.proposal import Proposal, build_proposal
 from datami_py.forge.remote import github_repository, is_working_copy
 from datami_py.forge.tokens import api_url_from_environment, find_token
@@ -50,6 +50,11 @@ NO_TOKEN_LOCAL = message(
     "The package comes from GitHub ({repository}) but no GitHub token was found, so the proposal is a local branch. "
     "To open a pull request instead, set GITHUB_TOKEN or log in with “gh auth login”, then run datami propose again.",
 )
+SPLIT_PART = message("forge.split-part", "{title} ({cells} cell(s)):")
+SPLIT_DONE = message(
+    "forge.split-done",
+    "{count} proposal(s), one per kind of fix. The data files in your working copy are back to their last committed version.",
+)
 GITHUB_REPOSITORY_INVALID = message(
     "forge.github-repository-invalid",
     "“{repository}” is not a GitHub repository name. Give it as OWNER/REPOSITORY, for example --github multi-coop/datami.",
@@ -70,6 +75,11 @@ GITHUB_REPOSITORY_INVALID = message(
     help="Open a pull request on this GitHub repository (default: the repository the package comes from, when a token is found).",
 )
 @click.option(
+    "--split-by-fix",
+    is_flag=True,
+    help="Make one proposal per kind of clean-up (see datami fix), so that each can be reviewed and merged apart.",
+)
+@click.option(
     "--lang",
     "language",
     type=click.Choice(["fr", "en"]),
@@ -83,6 +93,7 @@ def propose(
     base: str | None,
     side: Literal["ours", "theirs"] | None,
     repository: str | None,
+    split_by_fix: bool,
     language: str | None,
 ) -> None:
     """Commit the saved edits on a new branch, one commit, then put the data files back.
@@ -101,6 +112,9 @@ def propose(
         session = Session.open(local_package(package, language))
         proposal = build_proposal(session, title, description, language, base_branch=base)
         repository = repository or _origin_with_token(session, language)
+        if split_by_fix:
+            _propose_split(session, proposal, repository, side, language, title)
+            return
         if repository is not None:
             _propose_on_github(session, proposal, repository, side, language)
             return
@@ -140,7 +154,45 @@ def _origin_with_token(session: Session, language: str) -> str | None:
     return None
 
 
-def _propose_on_github(session: Session, proposal: Proposal, repository: str, side: str | None, language: str) -> None:
+def _propose_split(session: Session, proposal: Proposal, repository: str | None, side: str | None, language: str,
+                   title: str | None) -> None:
+    """Propose each kind of fix apart: one branch (and pull request on GitHub) per kind.
+
+    The data files go back to their committed version only after every part was
+    proposed, so a failure midway leaves the saved edits in place; running the command
+    again reuses the parts already made.
+    """
+    from datami_py.forge.split import split_by_fix
+
+    root = repository_root(session.package.root)
+    check_working_tree(root, proposal)
+    parts = split_by_fix(session, proposal, title=title, links=lambda: _link_checker(session))
+
+    for part in parts:
+        click.echo(render(SPLIT_PART, language, title=part.proposal.title, cells=part.cells))
+        if repository is not None:
+            _propose_on_github(session, part.proposal, repository, side, language, restore=False)
+        else:
+            result = propose_local(root, part.proposal, prefer=side, part_of_batch=True)
+            code = REUSED if result.reused else BRANCH_LINE
+            click.echo(render(code, language, branch=result.branch, commit=result.commit[:12]))
+
+    not_restored = restore_data_files(root, proposal)
+    if not_restored:
+        click.echo(render(NOT_RESTORED, language, files=", ".join(not_restored)))
+    else:
+        click.echo(render(SPLIT_DONE, language, count=len(parts)))
+
+
+def _link_checker(session: Session):
+    """Return the checker of links to repository files, which reads file lists when asked."""
+    from datami_py.links import LinkChecker
+
+    return LinkChecker.for_package(session.package.root)
+
+
+def _propose_on_github(session: Session, proposal: Proposal, repository: str, side: str | None, language: str, *,
+                       restore: bool = True) -> None:
     """Open (or update) the pull request on GitHub and print its branch and address.
 
     The token comes from GITHUB_TOKEN, GH_TOKEN or the gh CLI's login, and the API root
@@ -165,6 +217,8 @@ def _propose_on_github(session: Session, proposal: Proposal, repository: str, si
     else:
         click.echo(render(PULL_REQUEST, language, url=result.pull_url))
 
+    if not restore:
+        return
     not_restored = restore_data_files(repository_root(session.package.root), proposal)
     if not_restored:
         click.echo(render(NOT_RESTORED, language, files=", ".join(not_restored)))

@@ -100,6 +100,7 @@ def propose_local(
     *,
     prefer: Literal["ours", "theirs"] | None = None,
     resolutions: Mapping[str, Resolutions] | None = None,
+    part_of_batch: bool = False,
 ) -> ProposalResult:
     """Commit ``proposal`` on a new branch from ``proposal.base_branch`` in the repository at ``repository``.
 
@@ -108,7 +109,9 @@ def propose_local(
     decides conflicts, and ``prefer`` decides the rest for one side. Running again after
     a failure reuses the branch made by the earlier run instead of making a second one.
     Afterwards the data files in the working tree are back to their version in HEAD,
-    so a session that had them open must read them again.
+    so a session that had them open must read them again. With ``part_of_batch`` (one
+    proposal of a batch split by fix) the data files may differ from ``proposal`` and
+    stay as they are: the caller checks them before and restores them after the batch.
 
     Raises:
         DatamiError: ``git.not-a-repository``, ``forge.detached-head``,
@@ -118,7 +121,8 @@ def propose_local(
     root = repository_root(repository)
     _check_on_branch(root)
     tip = _branch_tip(root, proposal.base_branch)
-    _check_working_tree(root, proposal)
+    if not part_of_batch:
+        check_working_tree(root, proposal)
 
     contents, merged = _merged_contents(root, proposal, tip, prefer, resolutions or {})
     tree = _write_tree(root, tip, contents)
@@ -133,7 +137,7 @@ def propose_local(
         commit = _commit_tree(root, tree, tip, text)
         branch = _create_branch(root, proposal, commit)
 
-    not_restored = restore_data_files(root, proposal)
+    not_restored = [] if part_of_batch else restore_data_files(root, proposal)
     return ProposalResult(branch, commit, existing is not None, tuple(merged), tuple(not_restored))
 
 
@@ -203,8 +207,12 @@ def _changed_paths(root: Path) -> list[str]:
     return paths
 
 
-def _check_working_tree(root: Path, proposal: Proposal) -> None:
-    """Reject other uncommitted changes, and data files that differ from the proposal."""
+def check_working_tree(root: Path, proposal: Proposal) -> None:
+    """Reject other uncommitted changes, and data files that differ from the proposal.
+
+    Raises:
+        DatamiError: ``forge.other-changes`` or ``forge.file-changed-since``.
+    """
     others = [path for path in _changed_paths(root) if path not in proposal.files]
     if others:
         listed = ", ".join(others[:LISTED_PATHS])
