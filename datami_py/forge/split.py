@@ -2,7 +2,7 @@
 
 A reviewer can then merge the trimmed spaces without merging, say, the repaired links.
 Each saved cell change is attributed to the fix kind that produces it from the committed
-value (see :func:`datami_py.fixes.find_fixes`); the proposal of a kind is the committed
+value (see :func:`datami_py.fixes.find_fixes`). The proposal of a kind is the committed
 file with only that kind's cells changed, so each one applies to the base branch on its
 own. A cell that several kinds change (spaces trimmed, then accents normalized) goes with
 the first kind, in :data:`~datami_py.fixes.KINDS` order, with its final value. A change
@@ -127,7 +127,7 @@ def _attribute_with(base: Table, current: Table, settings: dict,
     chains: dict[tuple[int, str], list[Fix]] = {}
     for fix in find_fixes(base, settings, links=checker):
         chains.setdefault((fix.row, fix.field), []).append(fix)
-    # When only some kinds were applied, a cell holds one kind's fix of the committed value,
+    # When only some kinds were applied, a cell contains one kind's fix of the committed value,
     # or the value after the first kinds of its chain.
     alone: dict[tuple[int, str, str], str] = {}
     for kind in {fix.kind for fixes in chains.values() for fix in fixes}:
