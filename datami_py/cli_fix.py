@@ -8,6 +8,7 @@ the command, so that either can be imported first.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,6 +17,9 @@ from datami_py.fixes import DESCRIPTIONS, KINDS, REVIEWED_KINDS, Fix, apply_fixe
 from datami_py.i18n import detect_language, message, render
 from datami_py.session import OpenTable, Session
 from datami_py.table import Table
+
+if TYPE_CHECKING:
+    from datami_py.links import LinkChecker
 
 ERROR_LINE = message("fixes.error-line", "Error: {message}")
 KIND_LINE = message("fixes.kind-line", "{kind} ({count} cell(s)): {description}")
@@ -42,7 +46,9 @@ def fix(
 ) -> None:
     """Fix known data-quality problems: outer spaces, decomposed accents, codes, links, postcodes.
 
-    KIND is one of trim, nfc, codes, scheme, postcode; several kinds apply in that order.
+    KIND is one of trim, nfc, codes, scheme, postcode, links; several kinds apply in that
+    order. links repairs links to missing repository files and lists on stderr the ones it
+    cannot repair, with the reason.
     regeocode geocodes again the points outside their département, with the review of
     datami geocode, before the other kinds.
     PACKAGE (default: the current folder) comes first when given. Write a folder named
@@ -55,8 +61,10 @@ def fix(
     try:
         session = Session.open(package)
         opened = session.open_table(resource)
+        checker = _link_checker(session) if list_kinds or "links" in kinds else None
         if list_kinds:
-            _print_kinds(count_fixes(opened.table, opened.resource.settings) | {"regeocode": _regeocode_count(opened)}, language)
+            _print_kinds(count_fixes(opened.table, opened.resource.settings, links=checker) | {"regeocode": _regeocode_count(opened)}, language)
+            _report_links(opened, checker, language)
             return
         if not kinds:
             raise DatamiError(KINDS_REQUIRED, kinds=", ".join(KINDS + REVIEWED_KINDS))
@@ -67,7 +75,8 @@ def fix(
             kinds = [kind for kind in kinds if kind not in REVIEWED_KINDS]
             if not kinds:
                 return
-        fixes = find_fixes(table, opened.resource.settings, kinds)
+        fixes = find_fixes(table, opened.resource.settings, kinds, links=checker)
+        _report_links(opened, checker, language)
         if not fixes:
             click.echo(render(NOTHING_TO_FIX, language))
             return
@@ -84,6 +93,25 @@ def fix(
         context.exit(1)
         return
     click.echo(render(FIXES_SAVED, language, file=table.file, count=applied))
+
+
+def _link_checker(session: Session) -> LinkChecker:
+    """Return the checker of the package's links; it lists each repository's files at most once."""
+    from datami_py.links import LinkChecker
+
+    return LinkChecker.for_package(session.package.root)
+
+
+def _report_links(opened: OpenTable, checker: LinkChecker | None, language: str) -> None:
+    """Print on stderr the links that the links kind leaves broken or could not check, with the reason."""
+    if checker is None:
+        return
+    from datami_py.cli_links import problem_lines
+
+    checks = checker.check_table(opened.table, opened.resource.settings)
+    checker.trees.close()
+    for line in problem_lines(opened.table, checks, language, include_repairable=False):
+        click.echo(line, err=True)
 
 
 def _split_arguments(arguments: tuple[str, ...], list_kinds: bool) -> tuple[Path, list[str]]:

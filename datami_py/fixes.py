@@ -17,6 +17,10 @@ The kinds, in the order they compose:
 * ``postcode``: restore the leading zero of a French postcode written with 4 digits, when
   another column of the row (a département code, or a 5-digit postcode) gives the same
   département. Rows without such a column, or whose columns disagree, are left alone.
+* ``links``: repair a link to a file of a Git repository that is not in the repository's
+  file list, when exactly one file there matches it (see :mod:`datami_py.links`). It needs
+  a :class:`~datami_py.links.LinkChecker`, which reads the file lists; without one it
+  finds nothing.
 
 ``codes``, ``scheme`` and ``postcode`` keep the cell's outer whitespace, which is ``trim``'s
 business. When several kinds change one cell, each later kind starts from the value the
@@ -31,7 +35,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from datami_py import quality
 from datami_py.errors import DatamiError
@@ -39,7 +43,10 @@ from datami_py.i18n import message
 from datami_py.table import Edit, Table
 from datami_py.validation.quality_rules import QualityRules
 
-KINDS: tuple[str, ...] = ("trim", "nfc", "codes", "scheme", "postcode")
+if TYPE_CHECKING:
+    from datami_py.links import LinkChecker
+
+KINDS: tuple[str, ...] = ("trim", "nfc", "codes", "scheme", "postcode", "links")
 
 DESCRIPTIONS: dict[str, str] = {
     "trim": message("fixes.trim", "Delete the spaces at the start and end of text cells."),
@@ -52,6 +59,10 @@ DESCRIPTIONS: dict[str, str] = {
     "postcode": message(
         "fixes.postcode",
         "Restore the leading zero of 4-digit French postcodes, when another column of the row gives the same département.",
+    ),
+    "links": message(
+        "fixes.links",
+        "Repair links to files of a Git repository that has no file of that name, when exactly one file there matches.",
     ),
 }
 
@@ -98,7 +109,8 @@ class CellEditor(Protocol):
     def set_cell(self, row: int, name: str, text: str) -> Edit | None: ...
 
 
-def find_fixes(table: Table, settings: dict[str, Any], kinds: Iterable[str] = KINDS) -> list[Fix]:
+def find_fixes(table: Table, settings: dict[str, Any], kinds: Iterable[str] = KINDS, *,
+               links: LinkChecker | None = None) -> list[Fix]:
     """Return the fixes of ``kinds`` for the current cells of ``table``, ready for :func:`apply_fixes`.
 
     ``settings`` are the resource's Datami settings, which :meth:`QualityRules.for_table`
@@ -106,7 +118,7 @@ def find_fixes(table: Table, settings: dict[str, Any], kinds: Iterable[str] = KI
     field, then by row. A cell changed by several kinds gets one fix per kind, and each
     fix's ``before`` is the previous fix's ``after``. Missing values (the schema's
     ``missingValues``) are never changed, and a fix that would give two rows the same
-    primary key is dropped.
+    primary key is dropped. ``links`` proposes fixes only when the checker ``links`` is given.
 
     NOTE: ``trim`` and ``nfc`` also change primary-key cells. :meth:`Session.diff` matches
     rows by key, so it shows such a row as deleted and added rather than as changed cells.
@@ -124,14 +136,17 @@ def find_fixes(table: Table, settings: dict[str, Any], kinds: Iterable[str] = KI
     current: dict[tuple[int, str], str] = {}
     fixes: list[Fix] = []
     for kind in KINDS:
-        if kind not in requested:
+        if kind not in requested or (kind == "links" and links is None):
             continue
         for name in _fields_of(kind, table, rules):
             for row in rows:
                 before = current.get((row, name), table.cell(row, name))
                 if before is None or table.is_missing(before):
                     continue
-                after = _fixed_value(kind, table, rules, row, name, before)
+                if kind == "links" and links is not None:
+                    after = links.repaired_text(before, relative=name in rules.link_field_set)
+                else:
+                    after = _fixed_value(kind, table, rules, row, name, before)
                 if after is None or after == before:
                     continue
                 fixes.append(Fix(kind, row, name, before, after))
@@ -139,9 +154,14 @@ def find_fixes(table: Table, settings: dict[str, Any], kinds: Iterable[str] = KI
     return _without_duplicate_keys(table, fixes, current)
 
 
-def count_fixes(table: Table, settings: dict[str, Any]) -> dict[str, int]:
-    """Return, for each kind in :data:`KINDS` order, the number of cells it would change if applied alone."""
-    return {kind: len(find_fixes(table, settings, (kind,))) for kind in KINDS}
+def count_fixes(table: Table, settings: dict[str, Any], *, links: LinkChecker | None = None) -> dict[str, int]:
+    """Return, for each kind in :data:`KINDS` order, the number of cells it would change if applied alone.
+
+    ``links`` is counted only when the checker ``links`` is given, because without it
+    the links cannot be compared with any file list.
+    """
+    kinds = [kind for kind in KINDS if kind != "links" or links is not None]
+    return {kind: len(find_fixes(table, settings, (kind,), links=links)) for kind in kinds}
 
 
 def apply_fixes(editor: CellEditor, fixes: Sequence[Fix]) -> int:
@@ -177,6 +197,9 @@ def _fields_of(kind: str, table: Table, rules: QualityRules) -> list[str]:
         return list(rules.code_fields)
     if kind == "scheme":
         return list(rules.link_fields)
+    if kind == "links":
+        # Any field may hold a URL into a repository; relative paths count only in link fields.
+        return [str(item.get("name")) for item in table.fields if table.column_of(str(item.get("name"))) is not None]
     return _postcode_fields(table)
 
 
@@ -186,7 +209,7 @@ def _fixed_value(kind: str, table: Table, rules: QualityRules, row: int, name: s
         return value.strip()
     if kind == "nfc":
         # NOTE: a link or file name that points to a file stored under a decomposed name
-        # stops matching it once normalized. No fix checks link targets.
+        # stops matching it once normalized. The links kind, which runs later, finds it again.
         return unicodedata.normalize("NFC", value)
 
     leading, text, trailing = _split_outer_whitespace(value)

@@ -43,7 +43,8 @@ def journal_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def run(folder: Path, *arguments: str, language: str = "en_GB.UTF-8") -> subprocess.CompletedProcess:
     """Run ``datami`` with the fix command registered, as the finished program will."""
     code = "from datami_py.cli import cli; from datami_py.cli_fix import fix; cli.add_command(fix); cli(prog_name='datami')"
-    environment = {"LANG": language, "PATH": "/usr/bin:/bin"}
+    # The links kind lists repository files on GitHub; a closed port of 127.0.0.1 keeps it offline.
+    environment = {"LANG": language, "PATH": "/usr/bin:/bin", "GITHUB_API_URL": "http://127.0.0.1:9"}
     return subprocess.run([sys.executable, "-c", code, *arguments], cwd=folder, capture_output=True, text=True, env=environment)
 
 

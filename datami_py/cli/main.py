@@ -14,6 +14,7 @@ import click
 from datami_py.cli_import import import_datami
 from datami_py.cli_fix import fix
 from datami_py.cli_geo import chart_command, map_command
+from datami_py.cli_links import links_command
 from datami_py.cli_geocode import geocode_command
 from datami_py.cli_propose import propose
 from datami_py.cli.output import error_line, report_error, report_findings, say, say_json
@@ -347,6 +348,7 @@ cli.add_command(propose)
 cli.add_command(fix)
 cli.add_command(map_command)
 cli.add_command(chart_command)
+cli.add_command(links_command)
 cli.add_command(geocode_command)
 
 

@@ -152,7 +152,9 @@ class GitHubEmulator:
                 self._state.find_user(login) or self._state.add_user(login, None)
 
             git = BareRepository.create(self._state.bare_path_for(owner, name), default_branch)
-            changes = {path: TreeEntry(FILE_MODE, "blob", git.write_blob(data), path) for path, data in files.items()}
+            # Files with the same bytes share one blob, as in git, so a tree of many empty files is fast to build.
+            blobs = {data: git.write_blob(data) for data in set(files.values())}
+            changes = {path: TreeEntry(FILE_MODE, "blob", blobs[data], path) for path, data in files.items()}
             tree = git.update_tree(None, changes)
             identity = user_identity(owner_user)
             commit = git.create_commit(tree, [], "Initial commit", identity, identity)
