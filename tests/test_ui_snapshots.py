@@ -175,3 +175,41 @@ def test_load_error_screen(snap_compare, tmp_path, monkeypatch, language):
         await settle(pilot)
 
     assert snap_compare(DatamiApp(Path("sans-paquet"), language), terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_map_view(snap_compare, package, language):
+    async def run_before(pilot: Pilot) -> None:
+        screen = await wait_for_main(pilot.app, pilot)
+        # "m" shows the map; the rows are placed in a worker. "n" selects the first point.
+        await pilot.press("m")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("n")
+        assert screen.current_view == "map"
+        await settle(pilot)
+
+    assert snap_compare(DatamiApp(package, language), terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_charts_treemap(snap_compare, package, language):
+    async def run_before(pilot: Pilot) -> None:
+        screen = await wait_for_main(pilot.app, pilot)
+        # "g" shows the charts; the package's first chart is a treemap.
+        await pilot.press("g")
+        assert screen.current_view == "charts"
+        await settle(pilot)
+
+    assert snap_compare(DatamiApp(package, language), terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_charts_donut(snap_compare, package, language):
+    async def run_before(pilot: Pilot) -> None:
+        screen = await wait_for_main(pilot.app, pilot)
+        # "n" in the charts view moves to the second chart, a donut.
+        await pilot.press("g", "n")
+        assert screen.current_view == "charts"
+        await settle(pilot)
+
+    assert snap_compare(DatamiApp(package, language), terminal_size=SIZE, run_before=run_before)

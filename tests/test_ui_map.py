@@ -1,0 +1,259 @@
+"""Pilot tests of the map view and the charts view on the real package, in French and English."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+from textual.widgets import Input, Static
+
+from datami_py.charts import chart_data
+from datami_py.geo import departement_counts, export_geojson, points
+from datami_py.geo.canvas import load_outlines
+from datami_py.geo.layers import class_index
+from datami_py.ui.app import DatamiApp
+from datami_py.ui.screens.card_detail import CardDetailScreen
+from datami_py.ui.screens.main import MainScreen
+from datami_py.ui.screens.row_editor import RowEditorScreen
+from datami_py.ui.widgets.charts_view import ChartPicture, ChartsView
+from datami_py.ui.widgets.map_view import MapView
+from datami_py.ui.widgets.terminal_map import TerminalMap
+from tests.helpers import REPOSITORY, copy_case
+from tests.test_ui import wait_for_main
+
+pytest.importorskip("geopandas")
+
+SIZE = (120, 40)
+OUTLINES = REPOSITORY / "datami_py" / "geo" / "data" / "departements.geojson"
+
+
+async def open_map(app: DatamiApp, pilot) -> tuple[MainScreen, TerminalMap]:
+    """Open the app, press m, and wait until the rows are placed."""
+    screen = await wait_for_main(app, pilot)
+    await pilot.press("m")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    assert screen.current_view == "map"
+    terminal_map = screen.query_one(TerminalMap)
+    assert app.focused is terminal_map
+    return screen, terminal_map
+
+
+def panel_text(screen: MainScreen, name: str) -> str:
+    return str(screen.query_one(f"#{name}", Static).render())
+
+
+def shown_counts(screen: MainScreen) -> dict[str, int]:
+    """Read the counts per département from the side panel: lines such as "   11  75 Paris"."""
+    counts = {}
+    for line in panel_text(screen, "map-counts").splitlines()[1:]:
+        count, code = line.split()[:2]
+        counts[code] = int(count)
+    return counts
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_map_zoom_pan_layers_select(package, language):
+    app = DatamiApp(package, language)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, terminal_map = await open_map(app, pilot)
+        table, settings = screen.table, screen.settings
+        home = terminal_map.viewpoint
+        assert (home.longitude, home.latitude, home.zoom) == (1.9, 47.7, 4.7)
+
+        # The panel shows the package's title, the rows placed and the counts of the spatial join.
+        summary = panel_text(screen, "map-summary")
+        assert "CARTOGRAPHIE" in summary
+        assert ("101 ligne(s) sur la carte." if language == "fr" else "101 row(s) on the map.") in summary
+        assert shown_counts(screen) == departement_counts(points(table, settings))
+
+        # + and - zoom by half a level; 0 goes back home.
+        await pilot.press("plus")
+        assert terminal_map.viewpoint.zoom == 5.2
+        assert ("Niveau de zoom 5.2" if language == "fr" else "Zoom 5.2") in panel_text(screen, "map-summary")
+        await pilot.press("minus", "minus")
+        assert terminal_map.viewpoint.zoom == 4.2
+        await pilot.press("0")
+        assert terminal_map.viewpoint == home
+
+        # Arrows move the centre.
+        await pilot.press("right", "up")
+        assert terminal_map.viewpoint.longitude > home.longitude
+        assert terminal_map.viewpoint.latitude > home.latitude
+        await pilot.press("0")
+
+        # 1 hides the points, 2 the choropleth.
+        assert terminal_map.picture.point_bits.any()
+        await pilot.press("1")
+        await pilot.pause()
+        assert not terminal_map.picture.point_bits.any()
+        assert ("Points : masqués" if language == "fr" else "Points: off") in panel_text(screen, "map-summary")
+        await pilot.press("1", "2")
+        await pilot.pause()
+        assert terminal_map.picture.point_bits.any()
+        assert (terminal_map.picture.fill == -1).all()
+        await pilot.press("2")
+        await pilot.pause()
+        assert (terminal_map.picture.fill >= 0).any()
+
+        # n selects the first point in reading order, Enter opens its card.
+        await pilot.press("n")
+        first = terminal_map.picture.rows_in_reading_order()[0]
+        assert terminal_map.selected == first
+        assert ("Sélection :" if language == "fr" else "Selected:") in panel_text(screen, "map-summary")
+        await pilot.press("n", "p")
+        assert terminal_map.selected == first
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CardDetailScreen)
+        assert app.screen.row == first
+
+        # e in the card edits that row.
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, RowEditorScreen)
+        assert app.screen.row == first
+        await pilot.press("escape")
+        await pilot.pause()
+
+        # t and c go back to the table and the cards, m to the map.
+        await pilot.press("t")
+        assert screen.current_view == "table"
+        await pilot.press("m")
+        assert screen.current_view == "map"
+        await pilot.press("c")
+        assert screen.current_view == "cards"
+
+
+async def test_map_click_opens_card(package):
+    app = DatamiApp(package, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        screen, terminal_map = await open_map(app, pilot)
+        picture = terminal_map.picture
+        # A row drawn in the main frame, and the row nearest its cell (several rows can share a cell).
+        row = next(row for row in picture.rows_in_reading_order() if picture.layout.main.contains(*picture.cell_of_row(row)))
+        column, line = picture.cell_of_row(row)
+        expected = picture.rows_near(column, line, radius=1)[0]
+
+        await pilot.click(TerminalMap, offset=(column, line))
+        await pilot.pause()
+
+        assert isinstance(app.screen, CardDetailScreen)
+        assert app.screen.row == expected
+        assert terminal_map.selected == expected
+
+
+async def test_map_counts_match_geojson_export(package, tmp_path):
+    from shapely.geometry import Point as ShapelyPoint
+    from shapely.geometry import shape
+
+    app = DatamiApp(package, "fr")
+    async with app.run_test(size=SIZE) as pilot:
+        screen, terminal_map = await open_map(app, pilot)
+        counts = shown_counts(screen)
+        picture = terminal_map.picture
+        stops = terminal_map.settings.stops
+        table, settings = screen.table, screen.settings
+
+    # Counts computed without datami-py's join: the exported points in the shipped outlines, with shapely.
+    target = tmp_path / "carte.geojson"
+    export_geojson(table, settings, target)
+    outlines = [(feature["properties"]["code"], shape(feature["geometry"])) for feature in json.loads(OUTLINES.read_text(encoding="utf-8"))["features"]]
+    expected = Counter()
+    for feature in json.loads(target.read_text(encoding="utf-8"))["features"]:
+        position = ShapelyPoint(feature["geometry"]["coordinates"])
+        expected[sorted(code for code, outline in outlines if outline.covers(position))[0]] += 1
+
+    assert counts == dict(expected)
+    assert counts["974"] == 1
+    assert counts["973"] == 1
+    # Every drawn cell of a département is filled with the class of its count.
+    codes = [outline.code for outline in load_outlines()]
+    for index, code in enumerate(codes):
+        cells = picture.departement == index
+        if cells.any():
+            assert (picture.fill[cells] == class_index(counts.get(code, 0), stops)).all(), code
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_map_unplaced_rows_listed(tmp_path, language):
+    folder = copy_case("B14", tmp_path)
+    app = DatamiApp(folder, language)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, terminal_map = await open_map(app, pilot)
+
+        summary = panel_text(screen, "map-summary")
+        unplaced = panel_text(screen, "map-unplaced")
+
+    assert sorted(screen.table.key_of(row) for row in terminal_map.rows.tolist()) == ["1", "5"]
+    if language == "fr":
+        assert "2 ligne(s) sur la carte." in summary
+        assert "3 ligne(s) sans position ne figurent pas sur la carte." in summary
+        assert unplaced.splitlines() == [
+            "Lignes sans position",
+            "Ligne 2 (2) : ni latitude ni longitude",
+            "Ligne 3 (3) : latitude sans longitude",
+            "Ligne 4 (4) : ni latitude ni longitude",
+        ]
+    else:
+        assert "3 row(s) without position are not on the map." in summary
+        assert unplaced.splitlines() == [
+            "Rows without position",
+            "Row 2 (2): no latitude and no longitude",
+            "Row 3 (3): latitude without longitude",
+            "Row 4 (4): no latitude and no longitude",
+        ]
+
+
+async def test_map_follows_search(package):
+    app = DatamiApp(package, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        screen, terminal_map = await open_map(app, pilot)
+        view = screen.query_one(MapView)
+        all_counts = shown_counts(screen)
+
+        screen.query_one("#search", Input).value = "Paris"
+        await pilot.pause()
+
+        placed = set(view.map_rows.rows.tolist())
+        expected = sorted(row for row in screen.view.rows if row in placed)
+        assert 0 < len(expected) < 101
+        assert sorted(terminal_map.rows.tolist()) == expected
+        assert sum(shown_counts(screen).values()) == len(expected)
+        assert shown_counts(screen) != all_counts
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_charts_show_chart_data(package, language):
+    app = DatamiApp(package, language)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_main(app, pilot)
+        await pilot.press("g")
+        await pilot.pause()
+        assert screen.current_view == "charts"
+        charts_view = screen.query_one(ChartsView)
+        assert app.focused is charts_view
+        charts = screen.settings["charts"]
+        picture = charts_view.query_one(ChartPicture)
+
+        for index, chart in enumerate(charts):
+            assert charts_view.index == index
+            expected = chart_data(screen.table, chart)
+            assert picture.data == expected
+            assert picture.kind == chart["kind"]
+            drawn = "\n".join(line.plain for line in picture.lines(picture.content_size.width))
+            for label, count in expected:
+                assert f"{label} {count} (" in drawn
+            title = str(charts_view.query_one("#chart-title", Static).render())
+            assert chart["title"]["fr"] in title
+            await pilot.press("n")
+            await pilot.pause()
+        assert charts_view.index == 0
+
+        # p goes back to the last chart; a search counts only the rows it shows.
+        await pilot.press("p")
+        screen.query_one("#search", Input).value = "Paris"
+        await pilot.pause()
+        assert picture.data == chart_data(screen.table, charts[-1], screen.view.rows)
+        assert sum(count for _label, count in picture.data) < sum(count for _label, count in chart_data(screen.table, charts[-1]))
