@@ -14,17 +14,21 @@ overseas), else from a département column. Postcodes of Corsica (20…) stand f
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+import numpy as np
 
 from datami_py import quality
 from datami_py.errors import DatamiError, Finding, Location
 from datami_py.fixes import _is_department_field, _name_tokens, _postcode_fields
 from datami_py.geo.geocode import DEFAULT_MIN_SCORE, AddressQuery, BanClient, GeocodeResult, geocode
-from datami_py.geo.points import PointSet, map_coordinate_fields, points
+from datami_py.geo.points import Point, PointSet, map_coordinate_fields, points
 from datami_py.i18n import message
 from datami_py.table import Table
 
@@ -124,9 +128,7 @@ def stated_departements(table: Table, row: int, fields: AddressFields) -> tuple[
     leading zero restored. Postcodes starting with 98 (Monaco, overseas collectivities)
     state no département.
     """
-    for name, reader in ((fields.postcode, _postcode_departements), (fields.departement, _code_departements)):
-        if name is None:
-            continue
+    for name, reader in _stated_sources(fields):
         text = (table.cell(row, name) or "").strip()
         if not text or table.is_missing(text):
             continue
@@ -153,51 +155,67 @@ def position_problems(table: Table, settings: dict[str, Any], *, departements: b
     for unplaced in point_set.unplaced:
         problems[unplaced.row] = PositionProblem(unplaced.row, "missing", {"reason": unplaced.reason, **unplaced.params})
 
-    in_france = PointSet(point_set.latitude_field, point_set.longitude_field)
     for point in point_set.points:
         issues = quality.check_coordinates(point.latitude, point.longitude)
         params = {"latitude": point.latitude, "longitude": point.longitude}
         if not issues:
-            in_france.points.append(point)
-        elif issues[0].code == quality.COORDINATES_SWAPPED:
+            continue
+        if issues[0].code == quality.COORDINATES_SWAPPED:
             problems[point.row] = PositionProblem(point.row, "swapped", params)
         else:
             problems[point.row] = PositionProblem(point.row, "outside-france", params)
 
     if departements and geopandas_available():
-        fields = address_fields(table, settings)
-        for problem in departement_problems(table, in_france, fields):
-            problems[problem.row] = problem
+        for problem in departement_problems(table, address_fields(table, settings)):
+            problems.setdefault(problem.row, problem)
     return [problems[row] for row in table.row_ids if row in problems]
 
 
-def departement_problems(table: Table, point_set: PointSet, fields: AddressFields) -> list[PositionProblem]:
-    """Return the points of ``point_set`` that lie outside the département their row states.
+def departement_problems(table: Table, fields: AddressFields) -> list[PositionProblem]:
+    """Return the rows whose point, in France, lies outside the département the row states, in row order.
 
     ``params`` of each problem: ``found`` (the département of the point, None outside
-    every outline), ``stated`` (the codes the row gives, joined by " or "), ``source``
-    (the field read), ``latitude`` and ``longitude``. Requires geopandas.
+    every outline), ``stated`` (the codes the row gives, joined by " / "), ``source``
+    (the field read), ``latitude`` and ``longitude``. Points outside France and rows
+    stating no département are left out. Requires geopandas.
+
+    Each point is first tested against the outline of the département its row states,
+    in one vectorised call per département. Only the points outside it go through the
+    spatial join of :func:`departement_of_rows`, which finds where they are. So a point
+    where two simplified outlines overlap counts as in the stated one.
     """
     from datami_py.geo.departements import departement_of_rows
 
     if fields.postcode is None and fields.departement is None:
         return []
+    rows = list(table.row_ids)
+    latitudes = _coordinates(table, fields.latitude, 90.0)
+    longitudes = _coordinates(table, fields.longitude, 180.0)
+    stated = _stated_column(table, fields)
+
+    groups: dict[frozenset[str], list[int]] = {}
+    for index in np.flatnonzero(_in_france(latitudes, longitudes)):
+        if stated[index] is not None:
+            groups.setdefault(stated[index][1], []).append(int(index))
+    suspects = [index for codes, indices in groups.items() for index in _outside_outlines(codes, indices, latitudes, longitudes)]
+
+    point_set = PointSet(fields.latitude, fields.longitude)
+    point_set.points = [Point(rows[index], float(longitudes[index]), float(latitudes[index])) for index in sorted(suspects)]
     located = departement_of_rows(point_set)
-    by_row = {point.row: point for point in point_set.points}
     problems: list[PositionProblem] = []
-    for row, found in located.items():
-        stated = stated_departements(table, row, fields)
-        if stated is None or found in stated[1]:
-            continue
-        point = by_row[row]
+    for index in sorted(suspects):
+        found = located[rows[index]]
+        source, codes = stated[index]  # type: ignore[misc]
+        if found in codes:
+            continue  # Within reach of the stated outline, by the nearest-outline rule.
         params = {
             "found": found,
-            "stated": " / ".join(sorted(stated[1])),
-            "source": stated[0],
-            "latitude": point.latitude,
-            "longitude": point.longitude,
+            "stated": " / ".join(sorted(codes)),
+            "source": source,
+            "latitude": float(latitudes[index]),
+            "longitude": float(longitudes[index]),
         }
-        problems.append(PositionProblem(row, "outside-departement", params))
+        problems.append(PositionProblem(rows[index], "outside-departement", params))
     return problems
 
 
@@ -214,14 +232,9 @@ def departement_findings(table: Table, settings: dict[str, Any]) -> list[Finding
         fields = address_fields(table, settings)
     except DatamiError:  # The table has no coordinate fields: nothing to check.
         return []
-    if fields.postcode is None and fields.departement is None:
-        return []
 
-    point_set = points(table, settings)
-    in_france = PointSet(point_set.latitude_field, point_set.longitude_field)
-    in_france.points = [point for point in point_set.points if not quality.check_coordinates(point.latitude, point.longitude)]
     findings = []
-    for problem in departement_problems(table, in_france, fields):
+    for problem in departement_problems(table, fields):
         location = table.location(problem.row, fields.latitude, table.cell(problem.row, fields.latitude))
         code = OUTSIDE_DEPARTEMENT if problem.params["found"] is not None else OUTSIDE_EVERY_DEPARTEMENT
         findings.append(Finding(code, "warning", location, dict(problem.params)))
@@ -269,6 +282,109 @@ def address_queries(table: Table, fields: AddressFields, rows: Iterable[int]) ->
 def geopandas_available() -> bool:
     """True when geopandas can be imported (the ``maps`` extra), without importing it."""
     return importlib.util.find_spec("geopandas") is not None
+
+
+def _stated_sources(fields: AddressFields) -> list[tuple[str, Callable[[str], frozenset[str]]]]:
+    """Return the fields that state a département, with their readers, postcode first."""
+    sources = [(fields.postcode, _postcode_departements), (fields.departement, _code_departements)]
+    return [(name, reader) for name, reader in sources if name is not None]
+
+
+def _current_column(table: Table, name: str) -> list[str | None]:
+    """Return the current text of field ``name`` in every row, in :attr:`Table.row_ids` order.
+
+    Unedited records come from the file's Arrow column when the reader kept one, which
+    is much faster than one :meth:`Table.cell` call per row on large tables.
+    """
+    rows = table.row_ids
+    column = table.column_of(name)
+    if column is None:
+        return [None] * len(rows)
+    arrow = table.document.cells.arrow_column(column)
+    if arrow is None:
+        return [table.raw_cell(row, column) for row in rows]
+
+    original = arrow.to_pylist()
+    # NOTE: reads the edits overlay directly, as the validator does, to find the edited cells.
+    edited = {row for row, columns in table._overlay.cells.items() if column in columns}
+    count = len(original)
+    return [original[row] if row < count and row not in edited else table.raw_cell(row, column) for row in rows]
+
+
+def _coordinates(table: Table, name: str, limit: float) -> np.ndarray:
+    """Return field ``name`` as floats, NaN where :func:`points` would not place the row (``limit``: 90 or 180)."""
+    decimal_char = str(table.field(name).get("decimalChar", "."))
+    values = np.full(len(table.row_ids), np.nan)
+    for index, text in enumerate(_current_column(table, name)):
+        text = _present(table, text)
+        if text is None:
+            continue
+        try:
+            number = float(text.replace(decimal_char, ".") if decimal_char != "." else text)
+        except ValueError:
+            continue
+        if math.isfinite(number) and abs(number) <= limit:
+            values[index] = number
+    return values
+
+
+def _in_france(latitudes: np.ndarray, longitudes: np.ndarray) -> np.ndarray:
+    """Return where the point lies in one of the boxes of :data:`quality.TERRITORIES` (NaN never does)."""
+    inside = np.zeros(len(latitudes), dtype=bool)
+    margin = quality.MARGIN_DEGREES
+    with np.errstate(invalid="ignore"):
+        for _, box in quality.TERRITORIES:
+            in_latitude = (latitudes >= box.south - margin) & (latitudes <= box.north + margin)
+            in_longitude = (longitudes >= box.west - margin) & (longitudes <= box.east + margin)
+            inside |= in_latitude & in_longitude
+    return inside
+
+
+def _stated_column(table: Table, fields: AddressFields) -> list[tuple[str, frozenset[str]] | None]:
+    """Return the département stated by each row (see :func:`stated_departements`), in row order."""
+    sources = [(name, reader, _current_column(table, name)) for name, reader in _stated_sources(fields)]
+    cache: dict[tuple[str, str], frozenset[str]] = {}
+    stated: list[tuple[str, frozenset[str]] | None] = []
+    for index in range(len(table.row_ids)):
+        stated.append(None)
+        for name, reader, texts in sources:
+            text = (texts[index] or "").strip()
+            if not text or table.is_missing(text):
+                continue
+            if (name, text) not in cache:
+                cache[(name, text)] = reader(text)
+            codes = cache[(name, text)]
+            if codes:
+                stated[index] = (name, codes)
+                break
+    return stated
+
+
+def _outside_outlines(codes: frozenset[str], indices: list[int], latitudes: np.ndarray, longitudes: np.ndarray) -> list[int]:
+    """Return the ``indices`` whose point lies in none of the outlines of ``codes``."""
+    import shapely
+
+    outlines = _prepared_outlines()
+    selected = np.array(indices)
+    inside = np.zeros(len(selected), dtype=bool)
+    for code in codes:
+        if code in outlines:
+            inside |= shapely.contains_xy(outlines[code], longitudes[selected], latitudes[selected])
+    return [int(index) for index in selected[~inside]]
+
+
+@functools.cache
+def _prepared_outlines() -> dict[str, Any]:
+    """Return each département's outline by code, prepared for fast point tests."""
+    import shapely
+
+    from datami_py.geo.departements import departement_outlines
+
+    frame = departement_outlines()
+    outlines = {str(code): geometry for code, geometry in zip(frame["code"], frame.geometry)}
+    for geometry in outlines.values():
+        shapely.prepare(geometry)
+    return outlines
 
 
 def _present(table: Table, text: str | None) -> str | None:
