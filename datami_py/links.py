@@ -7,8 +7,8 @@ A link cell is checked when it points into a Git repository:
 * a relative path such as ``illustrations/logo.png`` or ``./data/file.pdf``, read from the
   package folder, in the fields the schema marks as links or images.
 
-Fields marked as links or images (Datami subtype ``link`` or ``image``, or ``format: uri``)
-are read for all three forms; the other fields only for cells that are one absolute URL.
+All three forms are read in the fields marked as links or images (Datami subtype ``link``
+or ``image``, or ``format: uri``). In other fields, only a cell that is one absolute URL is read.
 Each link is compared with the list of files of its repository at its ref (see
 :mod:`datami_py.forge.trees`), after percent-decoding its path. The file itself is never
 downloaded. A path is found only when git stores exactly that name, as GitHub serves it.
@@ -18,7 +18,7 @@ looking first in the link's own folder, then in the folder its files moved to, t
 anywhere in the repository. Two names match when they are equal after Unicode NFC
 normalization, ignoring case, a doubled extension or a stray dot (``x.pdf.pdf``,
 ``x..pdf``), and ``.png``/``.jpg``/``.jpeg``/… differences among image extensions. A
-folder F moved to G when G holds a file of each name F holds, and no other folder does.
+folder F moved to G when G contains a file of each name in F, and no other folder does.
 The repaired link keeps the link's form: host, ref, query (``?raw=true``), and the
 percent-encoding of each path segment that did not change.
 """
@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, unquote, urlsplit
 
-from datami_py.errors import DatamiError, Location
+from datami_py.errors import DatamiError
 from datami_py.forge.remote import github_repository
 from datami_py.forge.tokens import api_url_from_environment, find_token
 from datami_py.forge.trees import RepositoryTree, TreeCache, TreeUnavailable
@@ -105,8 +105,8 @@ class Link:
     def with_path(self, path: str) -> str:
         """Return the link written for ``path``, in the same form.
 
-        A segment that keeps its decoded value keeps its text as written; a changed one is
-        percent-encoded when the link was, and written as it is otherwise.
+        A segment whose decoded value is unchanged keeps its text as written. A changed
+        segment is percent-encoded when the link was, and written as it is otherwise.
         """
         encoded = any("%" in segment for segment in self.segments)
         old = [unquote(segment) for segment in self.segments]
@@ -284,7 +284,7 @@ class TreeIndex:
         return list(self.by_name.get(key, []))
 
     def moved_folder(self, folder: str) -> str | None:
-        """Return the one other folder that holds a file of each name ``folder`` holds, or None."""
+        """Return the one other folder that contains a file of each name in ``folder``, or None."""
         if folder not in self._moves:
             own = self.names_by_folder.get(folder, set())
             targets = [other for other, names in self.names_by_folder.items()
@@ -302,9 +302,9 @@ class TreeIndex:
 class LinkCheck:
     """The outcome of checking one link.
 
-    ``status`` is "found", "repairable" (``repaired`` is the new cell text, ``new_path``
-    its path and ``reasons`` the message codes of what differs), "unrepairable" or
-    "not-checked"; for those two, ``problem`` is a message code with ``params``.
+    ``status`` is "found", "repairable", "unrepairable" or "not-checked". A repairable
+    link has ``repaired`` (the new cell text), ``new_path`` and ``reasons`` (the message
+    codes of what differs). The last two statuses have ``problem``, a message code with ``params``.
     ``candidates`` lists the files a link could mean when there are several.
     """
 
@@ -334,8 +334,8 @@ class LinkChecker:
     """Checks link cells against the trees of the repositories they point into.
 
     ``trees`` reads and caches the trees. ``package_folder`` is the package's folder as a
-    path from the root of its git repository ("" at the root, None outside git); relative
-    links start there.
+    path from the root of its git repository, "" at the root and None outside git.
+    Relative links start there.
     """
 
     def __init__(self, trees: TreeCache, package_folder: str | None) -> None:
@@ -414,28 +414,28 @@ class LinkChecker:
     def _check(self, link: Link) -> LinkCheck:
         if link.style == "relative":
             return self._check_relative(link)
-        answer = self.trees.tree(link.owner, link.repo, link.ref)
-        return self._against(link, answer, link.path)
+        result = self.trees.tree(link.owner, link.repo, link.ref)
+        return self._compare(link, result, link.path)
 
     def _check_relative(self, link: Link) -> LinkCheck:
-        answer = self.trees.committed_tree()
-        if isinstance(answer, TreeUnavailable):
-            return LinkCheck(link, "", "not-checked", link.path, problem=answer.code, params=answer.params)
+        result = self.trees.committed_tree()
+        if isinstance(result, TreeUnavailable):
+            return LinkCheck(link, "", "not-checked", link.path, problem=result.code, params=result.params)
         path = posixpath.normpath(posixpath.join(self.package_folder or "", link.path))
         if path == ".." or path.startswith("../"):
             return LinkCheck(link, "", "unrepairable", link.path, problem=OUTSIDE, params={"path": link.path})
-        return self._against(link, answer, path)
+        return self._compare(link, result, path)
 
-    def _against(self, link: Link, answer: RepositoryTree | TreeUnavailable, path: str) -> LinkCheck:
-        """Compare ``path`` (from the repository root) with the tree ``answer``."""
-        repository = link.repository or (answer.repository if isinstance(answer, RepositoryTree) else "")
-        if isinstance(answer, TreeUnavailable):
-            return LinkCheck(link, repository, "not-checked", path, problem=answer.code, params=answer.params)
-        if path in answer.paths:
+    def _compare(self, link: Link, result: RepositoryTree | TreeUnavailable, path: str) -> LinkCheck:
+        """Compare ``path`` (from the repository root) with the tree ``result``."""
+        repository = link.repository or (result.repository if isinstance(result, RepositoryTree) else "")
+        if isinstance(result, TreeUnavailable):
+            return LinkCheck(link, repository, "not-checked", path, problem=result.code, params=result.params)
+        if path in result.paths:
             return LinkCheck(link, repository, "found", path)
 
-        candidates = self._index(answer).candidates(path)
-        params = {"path": path, "repository": answer.repository, "ref": link.ref}
+        candidates = self._index(result).candidates(path)
+        params = {"path": path, "repository": result.repository, "ref": link.ref}
         if not candidates:
             return LinkCheck(link, repository, "unrepairable", path, problem=NO_MATCH, params=params)
         if len(candidates) > 1:
@@ -458,7 +458,3 @@ class LinkChecker:
         if id(tree) not in self._indexes:
             self._indexes[id(tree)] = TreeIndex(tree.paths)
         return self._indexes[id(tree)]
-
-    def location(self, table: Table, cell: CellCheck) -> Location:
-        """Return where ``cell`` is, as a user counts rows."""
-        return table.location(cell.row, cell.field, cell.text)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -19,13 +18,13 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from datami_py.cli import cli
 from datami_py.forge.github import format_reset_time
 from datami_py.forge.tokens import Secret
-from datami_py.forge.trees import TreeCache, connect_anonymous_or_token
+from datami_py.forge.trees import connect_anonymous_or_token
+from datami_py.fixes import apply_fixes, count_fixes, find_fixes
 from datami_py.i18n import render
+from datami_py.journal import JournaledTable
 from datami_py.links import LinkChecker, name_key, parse_link, repair_reasons
 from datami_py.session import Session
 from tests.github_emulator import EDITOR_TOKEN, Call, GitHubEmulator
@@ -179,6 +178,39 @@ def test_repaired_links_keep_their_form(package, upstream):
     assert nimes.check.repaired == RAW + "data/pdf/34.Fiche_longue-N\u00eemes_2017.pdf?raw=true"
     assert tours.check.repaired == RAW + "illustrations/logos/74.Logo_Tours.png?raw=true"
     assert rennes.check.repaired == RAW + "data/pdf/75.Fiche_barometre-Rennes.pdf?raw=true"
+
+
+def test_links_fixes_are_journaled_edits(package, upstream, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATAMI_JOURNAL_DIR", str(tmp_path / "journals"))
+    session = Session.open(package)
+    editor = JournaledTable(session)
+    table = editor.table
+    settings = session.package.resource(None).settings
+    original = table.render()
+    fixes = find_fixes(table, settings, ["links"], links=checker_for(package, upstream.base_url))
+
+    applied = apply_fixes(editor, fixes)
+
+    assert applied == 32
+    assert {fix.kind for fix in fixes} == {"links"}
+    assert [(table.row_number(fix.row), fix.field) for fix in fixes] == (
+        [(row, PDF) for row, _, _ in PDF_REPAIRS] + [(row, LOGO) for row, _, _ in LOGO_REPAIRS])
+    assert editor.journal.started
+    while editor.undo() is not None:
+        pass
+    assert table.render() == original
+    editor.close()
+
+
+def test_count_fixes_links_needs_checker(package, upstream):
+    opened = Session.open(package).open_table()
+
+    with_checker = count_fixes(opened.table, opened.resource.settings, links=checker_for(package, upstream.base_url))
+    without = count_fixes(opened.table, opened.resource.settings)
+
+    assert with_checker["links"] == 32
+    assert "links" not in without
+    assert upstream.calls == [TREE_CALL]
 
 
 def test_fix_links_changes_only_listed_cells(package, environment):
@@ -356,7 +388,7 @@ def test_not_checked_line_of_fix_links(package, environment, upstream):
     assert (package / CSV).read_bytes() == content
 
 
-def test_not_checked_without_token_on_private_repository(package, github_emulator):
+def test_private_repository_without_token(package, github_emulator):
     github_emulator.create_repo(OWNER, NAME, {path: b"" for path in tree_paths()}, private=True)
 
     checks = check_package(package, checker_for(package, github_emulator.base_url, token=None))
@@ -571,3 +603,72 @@ def test_name_key_groups_close_names():
 def test_repair_reasons_name_each_difference():
     assert repair_reasons("fiches/a.jpg", "logos/a.jpeg") == ("links.reason.extension", "links.reason.folder")
     assert repair_reasons("a/Ni\u0302mes.pdf", "a/Nîmes.pdf") == ("links.reason.accents",)
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line on small packages, bad settings, the emulated endpoint
+# ---------------------------------------------------------------------------------------------
+
+
+def test_fix_links_lists_unrepaired_links(tmp_path, files_repository):
+    folder = small_package(tmp_path / "small", [
+        (RAW_FILES + "images/photo.gif", ""),
+        (RAW_FILES + "docs/guide.PDF", ""),
+        (RAW_FILES + "docs/missing.pdf", ""),
+    ])
+    init_repository(folder)
+    environment = {"LANG": "en_GB.UTF-8", "PATH": "/usr/bin:/bin", "GITHUB_API_URL": files_repository.base_url}
+
+    completed = run(folder, environment, "fix", "links")
+
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines() == [
+        f"rows.csv: links, row 2 (2), lien: “{RAW_FILES}docs/guide.PDF” → “{RAW_FILES}docs/guide.pdf”",
+        "Saved rows.csv: 1 change(s) applied.",
+    ]
+    assert completed.stderr.splitlines() == [
+        "rows.csv, row 1 (key \"1\"), field \"lien\": “images/photo.gif” is not in owner/files at main, and several "
+        "files could be meant: “images/photo.jpg”, “images/photo.png”. Correct the link by hand.",
+        "rows.csv, row 3 (key \"3\"), field \"lien\": “docs/missing.pdf” is not in owner/files at main, and no file "
+        "there has a close name. Correct the link by hand.",
+    ]
+    assert git(folder, "diff", "--numstat") == "1\t1\trows.csv\n"
+
+
+def test_links_command_invalid_api_url(package):
+    environment = {"LANG": "en_GB.UTF-8", "PATH": "/usr/bin:/bin", "GITHUB_API_URL": "ftp://example.org"}
+
+    completed = run(package, environment, "links")
+
+    assert completed.returncode == 2
+    assert completed.stdout == ""
+    assert completed.stderr == (
+        "Error: The GitHub API address “ftp://example.org” is not valid. Set GITHUB_API_URL to an https:// address "
+        "such as https://api.github.com, or remove it.\n"
+    )
+
+
+def test_rejected_token_never_shown(package, environment):
+    token = "ghp_" + "y" * 36
+    environment["GITHUB_TOKEN"] = token
+
+    completed = run(package, environment, "links")
+
+    assert completed.returncode == 0
+    assert "GitHub rejected the token (401 “Bad credentials”)" in completed.stdout
+    assert token not in completed.stdout + completed.stderr
+
+
+def test_emulated_tree_has_github_keys(upstream):
+    github = fast_client(Secret(EDITOR_TOKEN), upstream.base_url)
+
+    listing = github.get_repo(f"{OWNER}/{NAME}").get_git_tree("main", recursive=True)
+
+    assert set(listing.raw_data) == {"sha", "url", "tree", "truncated"}
+    assert listing.raw_data["truncated"] is False
+    blob = next(entry for entry in listing.raw_data["tree"] if entry["path"] == "data/pdf/20.Fiche_longue-MEL.pdf")
+    folder = next(entry for entry in listing.raw_data["tree"] if entry["path"] == "data/pdf")
+    assert set(blob) == {"path", "mode", "type", "sha", "size", "url"}
+    assert (blob["mode"], blob["type"], blob["size"]) == ("100644", "blob", 0)
+    assert (folder["mode"], folder["type"]) == ("040000", "tree")
+    assert len([entry for entry in listing.raw_data["tree"] if entry["type"] == "blob"]) == len(tree_paths())

@@ -7,7 +7,7 @@ Two sources give the paths of every file at a ref, never the files themselves:
 * GitHub's Git Trees API otherwise, in one call per repository and ref through PyGithub:
   ``GET /repos/{owner}/{repo}/git/trees/{ref}?recursive=1``.
 
-A :class:`TreeCache` keeps each answer, a failure included, for the rest of the session,
+A :class:`TreeCache` keeps each result, a failure included, for the rest of the session,
 so a table with a hundred links into one repository costs one API call. A tree that
 cannot be read comes back as :class:`TreeUnavailable`, with a message code that says why
 and what to do; the links into it are then "not checked", never "broken".
@@ -107,7 +107,7 @@ class TreeUnavailable:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-TreeAnswer = RepositoryTree | TreeUnavailable
+TreeResult = RepositoryTree | TreeUnavailable
 
 
 def connect_anonymous_or_token(token: Secret | None, api_url: str, **options: Any) -> Github:
@@ -140,27 +140,27 @@ class TreeCache:
         self.retry_delays = tuple(retry_delays)
         self.sleep = sleep
         self.calls = 0
-        self._answers: dict[tuple[str, str, str], TreeAnswer] = {}
+        self._results: dict[tuple[str, str, str], TreeResult] = {}
         self._github: Github | None = None
 
-    def tree(self, owner: str, repo: str, ref: str) -> TreeAnswer:
+    def tree(self, owner: str, repo: str, ref: str) -> TreeResult:
         """Return the files of OWNER/REPO at ``ref``: from the local clone when it is that repository, else from GitHub."""
         key = (owner.lower(), repo.lower(), ref)
-        if key not in self._answers:
-            self._answers[key] = self._read(owner, repo, ref)
-        return self._answers[key]
+        if key not in self._results:
+            self._results[key] = self._read(owner, repo, ref)
+        return self._results[key]
 
-    def committed_tree(self) -> TreeAnswer:
+    def committed_tree(self) -> TreeResult:
         """Return the files committed at ``HEAD`` in the local repository, for relative links."""
         key = ("", "", "HEAD")
-        if key not in self._answers:
+        if key not in self._results:
             if self.local_root is None:
-                self._answers[key] = TreeUnavailable(NOT_IN_GIT)
+                self._results[key] = TreeUnavailable(NOT_IN_GIT)
             else:
                 paths = _local_paths(self.local_root, "HEAD")
-                self._answers[key] = (TreeUnavailable(NOT_IN_GIT) if paths is None
+                self._results[key] = (TreeUnavailable(NOT_IN_GIT) if paths is None
                                       else RepositoryTree(str(self.local_root), "HEAD", paths, "local"))
-        return self._answers[key]
+        return self._results[key]
 
     def close(self) -> None:
         """Close the GitHub connection, if one was opened."""
@@ -168,7 +168,7 @@ class TreeCache:
             self._github.close()
             self._github = None
 
-    def _read(self, owner: str, repo: str, ref: str) -> TreeAnswer:
+    def _read(self, owner: str, repo: str, ref: str) -> TreeResult:
         repository = f"{owner}/{repo}"
         if self._is_local(repository):
             assert self.local_root is not None
@@ -184,7 +184,7 @@ class TreeCache:
         return (self.local_root is not None and self.local_repository is not None
                 and self.local_repository.lower() == repository.lower())
 
-    def _read_from_github(self, repository: str, ref: str) -> TreeAnswer:
+    def _read_from_github(self, repository: str, ref: str) -> TreeResult:
         """List the files with ``GET /repos/{owner}/{repo}/git/trees/{ref}?recursive=1``."""
         if self._github is None:
             self._github = self.github_factory(self.token, self.api_url)
@@ -217,7 +217,7 @@ class TreeCache:
         return TreeUnavailable(UNREACHABLE, {"api_url": self.api_url, "attempts": attempts, "detail": detail})
 
     def _unavailable(self, error: GithubException, repository: str, ref: str) -> TreeUnavailable:
-        """Word a 4xx answer (or a rate limit) to the tree call."""
+        """Word a 4xx response (or a rate limit) to the tree call."""
         detail = self._detail(error)
         logger.info("GitHub returned %d when listing the files of %s at %s: %s", error.status, repository, ref, detail)
         if _is_rate_limit(error):
