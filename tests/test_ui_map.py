@@ -257,3 +257,89 @@ async def test_charts_show_chart_data(package, language):
         await pilot.pause()
         assert picture.data == chart_data(screen.table, charts[-1], screen.view.rows)
         assert sum(count for _label, count in picture.data) < sum(count for _label, count in chart_data(screen.table, charts[-1]))
+
+
+def write_places(folder, settings: dict | None = None, coordinates: bool = True):
+    """Write a small package of places in ``folder``: the B14 rows, with or without coordinate fields."""
+    folder.mkdir()
+    fields = [{"name": "id", "type": "integer"}, {"name": "nom", "type": "string"}]
+    header, lines = "id,nom", ["1,Cathédrale", "2,Gare"]
+    if coordinates:
+        fields += [{"name": "latitude", "type": "number"}, {"name": "longitude", "type": "number"}]
+        header, lines = "id,nom,latitude,longitude", ["1,Cathédrale,47.9016,1.9103", "2,Gare,47.9078,1.9047"]
+    (folder / "lieux.csv").write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    resource = {"name": "lieux", "path": "lieux.csv", "format": "csv", "encoding": "utf-8", "schema": {"fields": fields, "primaryKey": ["id"]}}
+    if settings is not None:
+        resource["x-datami"] = settings
+    (folder / "datapackage.json").write_text(json.dumps({"name": "lieux", "resources": [resource]}), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_map_without_coordinate_fields(tmp_path, language):
+    from datami_py.errors import DatamiError, Location, describe
+    from datami_py.geo.points import NO_COORDINATE_FIELDS
+
+    folder = write_places(tmp_path / "lieux", coordinates=False)
+    app = DatamiApp(folder, language)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, terminal_map = await open_map(app, pilot)
+        summary = panel_text(screen, "map-summary")
+
+    expected = describe(DatamiError(NO_COORDINATE_FIELDS, Location(file="lieux.csv"), resource="lieux"), language)
+    assert summary == expected
+    assert "x-datami.map.latitudeField" in summary
+    assert len(terminal_map.rows) == 0
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_chart_of_missing_field(tmp_path, language):
+    from datami_py.charts import CHART_FIELD_MISSING
+    from datami_py.errors import DatamiError, Location, describe
+
+    folder = write_places(tmp_path / "lieux", settings={"charts": [{"field": "absent", "kind": "bar"}, {"field": "nom", "kind": "bar"}]})
+    app = DatamiApp(folder, language)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_main(app, pilot)
+        await pilot.press("g")
+        await pilot.pause()
+        charts_view = screen.query_one(ChartsView)
+        title = str(charts_view.query_one("#chart-title", Static).render())
+        assert title == describe(DatamiError(CHART_FIELD_MISSING, Location(file="lieux.csv"), number=1, field="absent"), language)
+        assert charts_view.query_one(ChartPicture).data == []
+
+        # The next chart still shows.
+        await pilot.press("n")
+        await pilot.pause()
+        assert charts_view.query_one(ChartPicture).data == [("Cathédrale", 1), ("Gare", 1)]
+
+
+async def test_charts_without_settings(tmp_path):
+    folder = write_places(tmp_path / "lieux")
+    app = DatamiApp(folder, "fr")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_main(app, pilot)
+        await pilot.press("g")
+        await pilot.pause()
+        title = str(screen.query_one("#chart-title", Static).render())
+
+    assert title == "Ce tableau n’a pas de graphique. Ajoutez-en dans les réglages de la ressource (x-datami.charts)."
+
+
+async def test_map_after_edit(tmp_path):
+    folder = copy_case("B14", tmp_path)
+    app = DatamiApp(folder, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        screen, terminal_map = await open_map(app, pilot)
+        table = screen.table
+        row = next(row for row in table.row_ids if table.key_of(row) == "3")
+
+        # Giving row 3 its missing longitude places it on the map and drops it from the list.
+        app.editor.set_cell(row, "longitude", "1.9120")
+        screen.refresh_rows()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+        assert sorted(table.key_of(row) for row in terminal_map.rows.tolist()) == ["1", "3", "5"]
+        assert "Row 3 (3)" not in panel_text(screen, "map-unplaced")
+        assert shown_counts(screen) == {"45": 3}

@@ -18,7 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from datami_py.chart_text import bar_text, strip_widths, tile_boxes, treemap_cells
-from datami_py.charts import DEFAULT_CHART_TITLE, DEFAULT_UNIT, FALLBACK_COLORS, chart_data, empty_rows
+from datami_py.charts import DEFAULT_CHART_TITLE, DEFAULT_UNIT, FALLBACK_COLORS, chart_data, chart_settings, empty_rows
 from datami_py.errors import DatamiError, describe
 from datami_py.geo.export import localized
 from datami_py.ui import map_strings
@@ -177,9 +177,9 @@ class ChartsView(VerticalScroll, can_focus=True):
             note.update("")
             return
 
-        chart = self.charts[self.index]
         language = self.app.language
         try:
+            chart = chart_settings(self.view.table, self.settings, self.index)
             data = chart_data(self.view.table, chart, self.view.rows)
             empty = empty_rows(self.view.table, chart, self.view.rows)
         except DatamiError as error:

@@ -1,6 +1,6 @@
 """The terminal map widget: draws a :class:`~datami_py.geo.canvas.MapCanvas` and moves over it with keys and the mouse.
 
-The widget holds the view state (zoom, centre, layers, selected point); the drawing,
+The widget keeps the view state (zoom, centre, layers, selected point); the drawing,
 the projection and the hit-testing are in :mod:`datami_py.geo.canvas`.
 """
 
@@ -29,7 +29,7 @@ SELECTED_STYLE = Style(color="#ffffff", bgcolor="#d4351c", bold=True)
 
 
 def is_dark(color: str) -> bool:
-    """Tell whether a ``#rrggbb`` colour is dark enough to need light text (relative luminance below 0.4)."""
+    """Tell whether a ``#rrggbb`` colour is dark enough to need light text (weighted brightness of the sRGB channels below 0.4)."""
     red, green, blue = (int(color[index : index + 2], 16) / 255 for index in (1, 3, 5))
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue < 0.4
 
