@@ -343,3 +343,28 @@ async def test_map_after_edit(tmp_path):
         assert sorted(table.key_of(row) for row in terminal_map.rows.tolist()) == ["1", "3", "5"]
         assert "Row 3 (3)" not in panel_text(screen, "map-unplaced")
         assert shown_counts(screen) == {"45": 3}
+
+
+async def test_unplaced_list_capped(tmp_path):
+    from datami_py.ui.widgets.map_view import UNPLACED_SHOWN
+
+    folder = write_places(tmp_path / "lieux")
+    with (folder / "lieux.csv").open("a", encoding="utf-8") as handle:
+        for key in range(3, UNPLACED_SHOWN + 6):
+            handle.write(f"{key},Lieu {key},,\n")
+    app = DatamiApp(folder, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        screen, _terminal_map = await open_map(app, pilot)
+        lines = panel_text(screen, "map-unplaced").splitlines()
+        side = screen.query_one("#map-side")
+
+        # Page Down scrolls the side panel while the map keeps the focus.
+        assert side.scroll_y == 0
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert side.scroll_y > 0
+        assert isinstance(app.focused, TerminalMap)
+
+    assert len(lines) == 1 + UNPLACED_SHOWN + 1
+    assert lines[1] == "Row 3 (3): no latitude and no longitude"
+    assert lines[-1] == "… and 3 more; search or filter to see them."

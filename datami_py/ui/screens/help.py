@@ -36,6 +36,7 @@ KEYS = [
     ("← ↑ → ↓", (map_strings.KEY_PAN,)),
     ("0", (map_strings.KEY_RESET,)),
     ("1 / 2", (map_strings.KEY_POINTS_LAYER, map_strings.KEY_DEPARTEMENTS_LAYER)),
+    ("PgUp / PgDn", (map_strings.KEY_SCROLL_PANEL,)),
     ("F1", (strings.KEY_HELP,)),
     ("q", (strings.KEY_QUIT,)),
 ]

@@ -18,7 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from datami_py.chart_text import bar_text, strip_widths, tile_boxes, treemap_cells
-from datami_py.charts import DEFAULT_CHART_TITLE, DEFAULT_UNIT, FALLBACK_COLORS, chart_data, chart_settings, empty_rows
+from datami_py.charts import DEFAULT_CHART_TITLE, DEFAULT_UNIT, FALLBACK_COLORS, ChartSource, chart_data, chart_settings, chart_source, empty_rows
 from datami_py.errors import DatamiError, describe
 from datami_py.geo.export import localized
 from datami_py.ui import map_strings
@@ -148,6 +148,8 @@ class ChartsView(VerticalScroll, can_focus=True):
         self.charts: list[dict[str, Any]] = list(settings.get("charts") or [])
         self.index = 0
         self.stale = True
+        # The field and method of each chart, chosen on every row, so kept until the data changes.
+        self.sources: dict[int, ChartSource] = {}
 
     def compose(self):
         yield Static(id="chart-title")
@@ -161,8 +163,13 @@ class ChartsView(VerticalScroll, can_focus=True):
         if self.stale:
             self.reload()
 
-    def reload(self) -> None:
-        """Count the current chart again on the view's rows; only marks it out of date while hidden."""
+    def reload(self, data_changed: bool = False) -> None:
+        """Count the current chart again on the view's rows; only marks it out of date while hidden.
+
+        ``data_changed`` (after an edit) chooses each chart's field and method again.
+        """
+        if data_changed:
+            self.sources.clear()
         if not self.display:
             self.stale = True
             return
@@ -180,14 +187,16 @@ class ChartsView(VerticalScroll, can_focus=True):
         language = self.app.language
         try:
             chart = chart_settings(self.view.table, self.settings, self.index)
-            data = chart_data(self.view.table, chart, self.view.rows)
-            empty = empty_rows(self.view.table, chart, self.view.rows)
+            source = self.sources.get(self.index) or chart_source(self.view.table, chart)
+            data = chart_data(self.view.table, chart, self.view.rows, source)
+            empty = empty_rows(self.view.table, chart, self.view.rows, source)
         except DatamiError as error:
             title.update(Text(describe(error, language), style="bold"))
             picture.show("bar", [], [], "", 0)
             note.update("")
             return
 
+        self.sources[self.index] = source
         kind = str(chart.get("kind") or "bar")
         kind_name = tr({"treemap": map_strings.CHARTS_KIND_TREEMAP, "donut": map_strings.CHARTS_KIND_DONUT, "pie": map_strings.CHARTS_KIND_DONUT}.get(kind, map_strings.CHARTS_KIND_BARS))
         heading = localized(chart.get("title"), language) or tr(DEFAULT_CHART_TITLE, field=chart.get("field"))

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import work
+from textual.binding import Binding
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
+from textual.worker import get_current_worker
 
 from datami_py.errors import DatamiError, describe
 from datami_py.geo.canvas import load_outlines
@@ -22,8 +24,17 @@ from datami_py.ui.widgets.terminal_map import TerminalMap
 from datami_py.views import TableView
 
 
+# The side panel lists at most this many rows without position, then how many more there are.
+UNPLACED_SHOWN = 200
+
+
 class MapView(Horizontal):
     """The terminal map of the view's rows and its side panel."""
+
+    BINDINGS = [
+        Binding("pagedown", "scroll_side(1)", map_strings.KEY_SCROLL_PANEL, show=False),
+        Binding("pageup", "scroll_side(-1)", map_strings.KEY_SCROLL_PANEL, show=False),
+    ]
 
     DEFAULT_CSS = """
     MapView #map-side {
@@ -61,6 +72,14 @@ class MapView(Horizontal):
 
     def on_mount(self) -> None:
         self.app.translate_bindings(self.terminal_map)
+        self.app.translate_bindings(self)
+
+    def action_scroll_side(self, pages: int) -> None:
+        side = self.query_one("#map-side", VerticalScroll)
+        if pages > 0:
+            side.scroll_page_down()
+        else:
+            side.scroll_page_up()
 
     # Data
 
@@ -71,6 +90,9 @@ class MapView(Horizontal):
         """
         if data_changed:
             self.map_rows = None
+            self.problem = None
+        if self.problem is not None:
+            return
         if not self.display:
             self.stale = True
             return
@@ -93,7 +115,9 @@ class MapView(Horizontal):
         except DatamiError as error:
             self.app.call_from_thread(self._failed, describe(error, self.app.language))
             return
-        self.app.call_from_thread(self._placed, map_rows)
+        # A later edit started a newer worker: its result, not this one, is current.
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._placed, map_rows)
 
     def _failed(self, description: str) -> None:
         self.problem = description
@@ -178,7 +202,10 @@ class MapView(Horizontal):
             return Text()
         table = self.view.table
         text = Text(tr(map_strings.MAP_UNPLACED_TITLE) + "\n", style="bold")
-        for item in self.subset.unplaced:
+        for item in self.subset.unplaced[:UNPLACED_SHOWN]:
             reason = tr(item.message_code, **item.params)
             text.append(tr(map_strings.MAP_UNPLACED_ROW, row=table.row_number(item.row), key=table.key_of(item.row) or "-", reason=reason) + "\n")
+        hidden = len(self.subset.unplaced) - UNPLACED_SHOWN
+        if hidden > 0:
+            text.append(tr(map_strings.MAP_UNPLACED_MORE, count=hidden) + "\n", style="dim")
         return text
