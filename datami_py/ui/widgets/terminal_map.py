@@ -25,7 +25,17 @@ from datami_py.ui import map_strings, strings
 PAPER = "#ffffff"
 # Outlines without the choropleth, inset borders and titles.
 PLAIN_OUTLINE = "#8c8c8c"
+OUTLINE_STRENGTH = 0.5
 SELECTED_STYLE = Style(color="#ffffff", bgcolor="#d4351c", bold=True)
+
+
+def blend(color: str, background: str, share: float) -> str:
+    """Return ``color`` mixed with ``background``, keeping ``share`` (0 to 1) of ``color``; both ``#rrggbb``."""
+    mixed = [
+        round(int(color[index : index + 2], 16) * share + int(background[index : index + 2], 16) * (1 - share))
+        for index in (1, 3, 5)
+    ]
+    return "#" + "".join(f"{channel:02x}" for channel in mixed)
 
 
 def is_dark(color: str) -> bool:
@@ -238,7 +248,11 @@ class TerminalMap(Widget, can_focus=True):
             return Style(color=color, bgcolor=background, bold=True)
         if drawn == 3:
             return Style(color=PLAIN_OUTLINE, bgcolor=PAPER)
-        outline = self.settings.outline_color if fill >= 0 else PLAIN_OUTLINE
+        if fill < 0:
+            return Style(color=PLAIN_OUTLINE, bgcolor=background)
+        # Packages often give outlines and points one colour; halfway to the fill, outlines
+        # keep their hue but stay fainter than the points.
+        outline = self.settings.outline_color
         if is_dark(background) and is_dark(outline):
             outline = PAPER
-        return Style(color=outline, bgcolor=background)
+        return Style(color=blend(outline, background, OUTLINE_STRENGTH), bgcolor=background)
