@@ -15,10 +15,10 @@ import click
 
 from datami_py.cli_remote import local_package
 from datami_py.errors import DatamiError, describe
-from datami_py.forge.local import ProposalResult, check_working_tree, propose_local, restore_data_files
+from datami_py.forge.local import ProposalResult, propose_local, restore_data_files
 from datami_py.forge.proposal import Proposal, build_proposal
 from datami_py.forge.remote import github_repository, is_working_copy
-from datami_py.forge.tokens import api_url_from_environment, find_token
+from datami_py.forge.tokens import api_url_from_environment, find_token, require_token
 from datami_py.gitrepo import repository_root
 from datami_py.i18n import detect_language, message, render
 from datami_py.session import Session
@@ -156,28 +156,19 @@ def _origin_with_token(session: Session, language: str) -> str | None:
 
 def _propose_split(session: Session, proposal: Proposal, repository: str | None, side: str | None, language: str,
                    title: str | None) -> None:
-    """Propose each kind of fix apart: one branch (and pull request on GitHub) per kind.
+    """Propose each kind of fix apart (one branch, and pull request on GitHub, per kind) and print each."""
+    from datami_py.forge.split import PartResult, propose_split
 
-    The data files go back to their committed version only after every part was
-    proposed, so a failure midway leaves the saved edits in place; running the command
-    again reuses the parts already made.
-    """
-    from datami_py.forge.split import split_by_fix
+    def made(part: PartResult) -> None:
+        click.echo(render(SPLIT_PART, language, title=part.title, cells=part.cells))
+        click.echo(render(BRANCH_LINE, language, branch=part.branch))
+        if part.pull_url is not None:
+            click.echo(render(PULL_REQUEST, language, url=part.pull_url))
 
-    root = repository_root(session.package.root)
-    check_working_tree(root, proposal)
-    parts = split_by_fix(session, proposal, title=title, links=lambda: _link_checker(session))
-
-    for part in parts:
-        click.echo(render(SPLIT_PART, language, title=part.proposal.title, cells=part.cells))
-        if repository is not None:
-            _propose_on_github(session, part.proposal, repository, side, language, restore=False)
-        else:
-            result = propose_local(root, part.proposal, prefer=side, part_of_batch=True)
-            code = REUSED if result.reused else BRANCH_LINE
-            click.echo(render(code, language, branch=result.branch, commit=result.commit[:12]))
-
-    not_restored = restore_data_files(root, proposal)
+    token = require_token(api_url_from_environment()).secret if repository is not None else None
+    parts, not_restored = propose_split(session, proposal, repository=repository, token=token,
+                                        api_url=api_url_from_environment(), prefer=side, title=title,
+                                        links=lambda: _link_checker(session), progress=made)
     if not_restored:
         click.echo(render(NOT_RESTORED, language, files=", ".join(not_restored)))
     else:
@@ -191,8 +182,7 @@ def _link_checker(session: Session):
     return LinkChecker.for_package(session.package.root)
 
 
-def _propose_on_github(session: Session, proposal: Proposal, repository: str, side: str | None, language: str, *,
-                       restore: bool = True) -> None:
+def _propose_on_github(session: Session, proposal: Proposal, repository: str, side: str | None, language: str) -> None:
     """Open (or update) the pull request on GitHub and print its branch and address.
 
     The token comes from GITHUB_TOKEN, GH_TOKEN or the gh CLI's login, and the API root
@@ -206,7 +196,6 @@ def _propose_on_github(session: Session, proposal: Proposal, repository: str, si
         raise DatamiError(GITHUB_REPOSITORY_INVALID, repository=repository)
 
     from datami_py.forge.github import propose_github
-    from datami_py.forge.tokens import require_token
 
     api_url = api_url_from_environment()
     found = require_token(api_url)
@@ -217,8 +206,6 @@ def _propose_on_github(session: Session, proposal: Proposal, repository: str, si
     else:
         click.echo(render(PULL_REQUEST, language, url=result.pull_url))
 
-    if not restore:
-        return
     not_restored = restore_data_files(repository_root(session.package.root), proposal)
     if not_restored:
         click.echo(render(NOT_RESTORED, language, files=", ".join(not_restored)))

@@ -182,6 +182,33 @@ def apply_fixes(editor: CellEditor, fixes: Sequence[Fix]) -> int:
     return applied
 
 
+def apply_chosen_fixes(editor: CellEditor, shown: Sequence[Fix], chosen: Iterable[Fix]) -> int:
+    """Apply the fixes an editor ticked among ``shown`` (a :func:`find_fixes` result), one edit per cell.
+
+    A cell takes the ``after`` of its last chosen fix. That value contains the earlier
+    fixes of its chain, because each fix starts from the previous one's result, so
+    ticking "add https://" on a link with an outer space also trims it. A cell that no
+    longer has the value the first of its fixes started from is skipped, as in
+    :func:`apply_fixes`. Returns the number of edits made.
+    """
+    table: Table = getattr(editor, "table", editor)
+    wanted = set(chosen)
+    first: dict[tuple[int, str], Fix] = {}
+    last_chosen: dict[tuple[int, str], Fix] = {}
+    for fix in shown:
+        first.setdefault((fix.row, fix.field), fix)
+        if fix in wanted:
+            last_chosen[(fix.row, fix.field)] = fix
+
+    applied = 0
+    for cell, fix in last_chosen.items():
+        if table.cell(*cell) != first[cell].before:
+            continue
+        if editor.set_cell(fix.row, fix.field, fix.after) is not None:
+            applied += 1
+    return applied
+
+
 # ---------------------------------------------------------------------------------------------
 # Fields and values of each kind
 # ---------------------------------------------------------------------------------------------

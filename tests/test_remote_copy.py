@@ -252,3 +252,33 @@ def test_propose_from_a_copy_needs_a_token(environment):
 
     assert proposed.returncode == 1
     assert "GITHUB_TOKEN" in proposed.stderr
+
+
+# From the terminal editor
+
+async def test_terminal_editor_proposes_from_a_working_copy(upstream, tmp_path, monkeypatch):
+    from datami_py.ui.app import DatamiApp
+    from tests.test_ui import SIZE, wait_for_main
+
+    monkeypatch.setenv("GITHUB_TOKEN", EDITOR_TOKEN)
+    monkeypatch.setenv("GITHUB_API_URL", upstream.base_url)
+    monkeypatch.setenv("DATAMI_JOURNAL_DIR", str(tmp_path / "journals"))
+    copy = read(upstream, RemoteSpec(OWNER, NAME, None, ""), tmp_path)
+
+    app = DatamiApp(copy.package, "fr")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_main(app, pilot)
+        app.editor.set_cell(screen.table.find_row(KEY), "SITE WEB", NEW_SITE)
+        screen.start_proposal()
+        await pilot.pause()
+        await pilot.press("enter")  # Accept the default title.
+        for _ in range(400):
+            await pilot.pause(0.05)
+            if upstream.pulls(OWNER, NAME):
+                break
+        await pilot.pause(0.2)
+
+    pulls = upstream.pulls(OWNER, NAME)
+    assert len(pulls) == 1
+    assert NEW_SITE.encode() in upstream.read_file(OWNER, NAME, pulls[0]["head"]["sha"], CSV)
+    assert (copy.root / CSV).read_bytes() == upstream.read_file(OWNER, NAME, "main", CSV)

@@ -17,6 +17,7 @@ from datami_py.cli_geo import chart_command, map_command
 from datami_py.cli_links import links_command
 from datami_py.cli_geocode import geocode_command
 from datami_py.cli_propose import propose
+from datami_py.cli_remote import local_package
 from datami_py.cli.output import error_line, report_error, report_findings, say, say_json
 from datami_py.errors import DatamiError, describe
 from datami_py.i18n import detect_language, message, render
@@ -140,7 +141,7 @@ def open_package(package: Path, resource: str | None, language: str | None) -> N
     from datami_py.ui.app import DatamiApp
 
     lang = _language(click.get_current_context(), language)
-    DatamiApp(package, lang, resource).run()
+    DatamiApp(local_package(package, lang), lang, resource).run()
 
 
 @cli.command()
@@ -154,7 +155,7 @@ def open_package(package: Path, resource: str | None, language: str | None) -> N
 def show(package: Path, resource: str | None, key: str | None, row_number: int | None, as_json: bool, language: str | None) -> None:
     """Print the rows as read: all of them, or one chosen by key or number."""
     lang = _language(click.get_current_context(), language)
-    session = Session.open(package)
+    session = Session.open(local_package(package, lang))
     table = session.table(resource)
     rows = table.row_ids
     if key is not None or row_number is not None:
@@ -221,7 +222,7 @@ def edit(
 ) -> None:
     """Change cells of one row. Every value is checked first: if one is invalid, nothing is written."""
     lang = _language(click.get_current_context(), language)
-    session = Session.open(package)
+    session = Session.open(local_package(package, lang))
     values = _parse_assignments(assignments)
     _, row = _choose_row(session, resource, key, row_number)
     _apply_and_save(session, resource, row, values, lang, to_utf8)
@@ -237,7 +238,7 @@ def edit(
 def add(package: Path, resource: str | None, assignments: tuple[str, ...], to_utf8: bool, language: str | None) -> None:
     """Append a row. Fields not given are left empty; every value is checked first."""
     lang = _language(click.get_current_context(), language)
-    session = Session.open(package)
+    session = Session.open(local_package(package, lang))
     values = _parse_assignments(assignments)
     table = session.table(resource)
     for name in values:
@@ -258,7 +259,7 @@ def add(package: Path, resource: str | None, assignments: tuple[str, ...], to_ut
 def delete(package: Path, resource: str | None, key: str | None, row_number: int | None, language: str | None) -> None:
     """Delete one row."""
     lang = _language(click.get_current_context(), language)
-    session = Session.open(package)
+    session = Session.open(local_package(package, lang))
     table, row = _choose_row(session, resource, key, row_number)
     number, key_text = table.row_number(row), table.key_of(row)
     table.delete_row(row)
@@ -275,7 +276,7 @@ def delete(package: Path, resource: str | None, key: str | None, row_number: int
 def diff(package: Path, resource: str | None, as_json: bool, language: str | None) -> None:
     """Show the cell-level difference between the data files and the last git commit."""
     lang = _language(click.get_current_context(), language)
-    session = Session.open(package)
+    session = Session.open(local_package(package, lang))
     names = [resource] if resource else [item.name for item in session.package.resources]
     results = {name: session.diff(name) for name in names}
 
@@ -307,7 +308,7 @@ def validate(package: Path, resource: str | None, as_json: bool, language: str |
     Exit status: 0 when there is no error, 1 when there is one, 2 when the package cannot be loaded.
     """
     lang = _language(click.get_current_context(), language)
-    session = Session.open(package)
+    session = Session.open(local_package(package, lang))
     names = [resource] if resource else [item.name for item in session.package.resources]
     reports = {name: session.validate(name) for name in names}
 

@@ -21,12 +21,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from datami_py.csvfile import CsvDocument
 from datami_py.errors import DatamiError, Location
 from datami_py.fixes import KINDS, Fix, find_fixes
 from datami_py.forge.proposal import Proposal, TableFormat, ValidationSummary
+from datami_py.forge.tokens import Secret
 from datami_py.gitrepo import committed_file, repository_root
 from datami_py.i18n import message, render
 from datami_py.session import Session
@@ -191,3 +192,60 @@ def _part(kind: str, proposal: Proposal, bases: dict[str, tuple[Table, dict]], c
         formats={path: table_format for path, table_format in proposal.formats.items() if path in files},
     )
     return ProposalPart(kind, part, count)
+
+
+@dataclass(frozen=True)
+class PartResult:
+    """One proposal of a split batch once made: its kind, title, cell count, branch and pull request address."""
+
+    kind: str
+    title: str
+    cells: int
+    branch: str
+    pull_url: str | None = None
+    reused: bool = False
+
+
+def propose_split(
+    session: Session,
+    proposal: Proposal,
+    *,
+    repository: str | None = None,
+    token: Secret | None = None,
+    api_url: str | None = None,
+    prefer: Literal["ours", "theirs"] | None = None,
+    title: str | None = None,
+    links: Callable[[], LinkChecker] | None = None,
+    progress: Callable[[PartResult], None] | None = None,
+) -> tuple[list[PartResult], list[str]]:
+    """Propose each kind of fix apart: a pull request into ``repository`` with ``token``, else a local branch.
+
+    ``progress`` is called after each part. The data files go back to their committed
+    version only after every part was proposed, so a failure midway leaves the saved
+    edits in place, and running again reuses the parts already made. Returns the parts
+    and the data files left as they are (see :func:`~datami_py.forge.local.restore_data_files`).
+
+    Raises:
+        DatamiError: from :func:`split_by_fix`, :func:`~datami_py.forge.local.check_working_tree`
+            and the proposal backends.
+    """
+    from datami_py.forge.github import propose_github
+    from datami_py.forge.local import check_working_tree, propose_local, restore_data_files
+
+    root = repository_root(session.package.root)
+    check_working_tree(root, proposal)
+    parts = split_by_fix(session, proposal, title=title, links=links)
+
+    results = []
+    for part in parts:
+        if repository is not None:
+            made = propose_github(part.proposal, repository, token=token, api_url=api_url or "", prefer=prefer)
+            result = PartResult(part.kind, part.proposal.title, part.cells, made.branch, made.pull_url, made.updated)
+        else:
+            local = propose_local(root, part.proposal, prefer=prefer, part_of_batch=True)
+            result = PartResult(part.kind, part.proposal.title, part.cells, local.branch, None, local.reused)
+        results.append(result)
+        if progress is not None:
+            progress(result)
+
+    return results, restore_data_files(root, proposal)

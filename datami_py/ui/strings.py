@@ -94,3 +94,22 @@ KEY_QUIT = message("ui.key.quit", "Quit")
 KEY_NEXT_PAGE = message("ui.key.next-page", "Next page")
 KEY_PREVIOUS_PAGE = message("ui.key.previous-page", "Previous page")
 KEY_CLOSE = message("ui.key.close", "Close")
+
+# Clean-ups (datami fix) from the review screen
+KEY_FIXES = message("ui.key.fixes", "Clean-ups")
+KEY_PROPOSE_SPLIT = message("ui.key.propose-split", "Propose one per kind of fix")
+KEY_FIXES_APPLY = message("ui.key.fixes-apply", "Apply the ticked changes")
+KEY_FIXES_ALL = message("ui.key.fixes-all", "Tick all")
+KEY_FIXES_NONE = message("ui.key.fixes-none", "Untick all")
+KEY_FIXES_KIND = message("ui.key.fixes-kind", "Tick or untick this kind")
+FIXES_TITLE = message("ui.fixes.title", "Clean-ups")
+FIXES_NONE = message("ui.fixes.none", "No clean-up to make: no cell has outer spaces, decomposed accents, badly written codes, links without https:// or postcodes without their leading zero.")
+FIXES_HINT = message(
+    "ui.fixes.hint",
+    "Each line is one fix of a cell, before → after (· marks a space). When a cell has several, each starts from the previous one's result. "
+    "Space ticks or unticks a line, Enter applies the ticked ones, and Ctrl+Z undoes them cell by cell.",
+)
+FIXES_ROW = message("ui.fixes.row", "row {row} ({key})")
+FIXES_COUNT = message("ui.fixes.count", "{kind}: {count}")
+FIXES_APPLIED = message("ui.fixes.applied", "{count} cell(s) cleaned up. Save with Ctrl+S, or undo with Ctrl+Z.")
+PROPOSE_SPLIT_PART = message("ui.propose.split-part", "{title} ({cells} cell(s)): {place}")

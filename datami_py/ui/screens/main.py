@@ -15,7 +15,9 @@ from datami_py.table import Edit, query
 from datami_py.ui import map_strings, strings
 from datami_py.ui.screens.card_detail import CardDetailScreen
 from datami_py.forge.github import propose_github
+from datami_py.fixes import Fix, apply_chosen_fixes, find_fixes
 from datami_py.forge.local import propose_local, restore_data_files
+from datami_py.forge.split import TITLES as SPLIT_TITLES, propose_split
 from datami_py.forge.proposal import build_proposal
 from datami_py.forge.remote import github_repository
 from datami_py.gitrepo import repository_root
@@ -24,6 +26,7 @@ from datami_py.ui.screens.conflicts import ConflictScreen
 from datami_py.ui.screens.dialogs import ChoiceDialog, TextDialog
 from datami_py.ui.screens import geocode_review
 from datami_py.ui.screens.filters import FiltersScreen
+from datami_py.ui.screens.fixes import FixesScreen
 from datami_py.ui.screens.help import HelpScreen
 from datami_py.ui.screens.review import ReviewScreen
 from datami_py.ui.screens.row_editor import RowEditorScreen
@@ -346,18 +349,25 @@ class MainScreen(Screen[None]):
         def closed(choice: str | None) -> None:
             if choice == "propose":
                 self.start_proposal()
+            elif choice == "propose-split":
+                self.start_proposal(split=True)
+            elif choice == "fixes":
+                self.open_fixes()
 
         self.app.push_screen(ReviewScreen(diff, summary), closed)
 
     # Proposing
 
-    def start_proposal(self) -> None:
-        """Save if needed, ask for a title, then make the proposal in a worker."""
+    def start_proposal(self, split: bool = False) -> None:
+        """Save if needed, ask for a title, then make the proposal (one per kind of fix with ``split``) in a worker."""
         if self.table.is_dirty and not self.action_save():
             return
 
         def titled(title: str | None) -> None:
-            if title:
+            if title and split:
+                self.notify(self.app.tr(strings.PROPOSE_WORKING))
+                self.propose_split(title)
+            elif title:
                 self.notify(self.app.tr(strings.PROPOSE_WORKING))
                 self.propose(title)
 
@@ -392,6 +402,43 @@ class MainScreen(Screen[None]):
             self.app.call_from_thread(self.notify, describe(error, language), severity="error", timeout=20)
             return
         self.app.call_from_thread(self._proposed, text, branch, repository is None or token is None)
+
+    @work(thread=True, exclusive=True, group="propose")
+    def propose_split(self, title: str) -> None:
+        """Make one proposal per kind of fix among the saved edits, each titled after ``title``."""
+        language = self.app.language
+        repository = github_repository(self.session.package.root)
+        token = find_token(api_url_from_environment()) if repository else None
+        target = repository if token is not None else None
+        try:
+            parts, _ = propose_split(self.session, build_proposal(self.session, title, None, language),
+                                     repository=target, token=token.secret if token else None,
+                                     api_url=api_url_from_environment(), title=title)
+        except DatamiError as error:
+            self.app.call_from_thread(self.notify, describe(error, language), severity="error", timeout=20)
+            return
+
+        lines = [self.app.tr(strings.PROPOSE_SPLIT_PART, title=part.title, cells=part.cells,
+                             place=part.pull_url or part.branch) for part in parts]
+        self.app.call_from_thread(self._proposed, "\n".join(lines), parts[-1].branch if parts else "", target is None)
+
+    # Clean-ups
+
+    def open_fixes(self) -> None:
+        """Show every cell the clean-ups would change; apply the ticked ones as undoable edits."""
+        fixes = find_fixes(self.table, self.settings)
+        titles = {kind: self.app.tr(code) for kind, code in SPLIT_TITLES.items()}
+
+        def chosen(selected: list[Fix] | None) -> None:
+            if not selected:
+                return
+            applied = apply_chosen_fixes(self.app.editor, fixes, selected)
+            if applied:
+                self.refresh_rows()
+                self.validate()
+            self.notify(self.app.tr(strings.FIXES_APPLIED, count=applied))
+
+        self.app.push_screen(FixesScreen(self.table, fixes, titles), chosen)
 
     def _resolve_conflicts(self, title: str, conflicts: dict) -> None:
         """Show both values of each conflicting cell; propose again with the user's choices."""

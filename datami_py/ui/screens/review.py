@@ -16,11 +16,15 @@ class ReviewScreen(ModalScreen[str | None]):
     """Lists the changes since the last save (row, key, field, before, after) and the validation summary.
 
     ``p`` dismisses with "propose": the main screen then turns the edits into a proposal.
+    ``P`` dismisses with "propose-split" (one proposal per kind of fix) and ``x`` with
+    "fixes" (the clean-up screen).
     """
 
     BINDINGS = [
         Binding("escape,q,r", "dismiss(None)", strings.KEY_CLOSE),
         Binding("p", "dismiss('propose')", strings.KEY_PROPOSE),
+        Binding("P", "dismiss('propose-split')", strings.KEY_PROPOSE_SPLIT),
+        Binding("x", "dismiss('fixes')", strings.KEY_FIXES),
     ]
 
     def __init__(self, diff: TableDiff, summary: str) -> None:

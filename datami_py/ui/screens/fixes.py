@@ -1,0 +1,111 @@
+"""The clean-up screen: every cell a fix would change, before → after, chosen one by one or all at once."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from datami_py.fixes import Fix
+from datami_py.table import Table
+from datami_py.ui import strings
+
+# Long cells are cut in the preview so that each change stays on one line or two.
+PREVIEW_LENGTH = 70
+
+
+class FixesScreen(ModalScreen[list[Fix] | None]):
+    """Lists ``fixes`` (all ticked) and dismisses with the ticked ones, or None when cancelled.
+
+    Several fixes of one cell chain (spaces trimmed, then accents normalized), each
+    starting from the previous one's result. The ticked ones are applied with
+    :func:`~datami_py.fixes.apply_chosen_fixes`: a cell takes the result of its last
+    ticked fix.
+    """
+
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", strings.BUTTON_CANCEL),
+        # Enter would otherwise tick the highlighted line, as in every SelectionList.
+        Binding("enter", "apply", strings.KEY_FIXES_APPLY, priority=True),
+        Binding("a", "select_all", strings.KEY_FIXES_ALL),
+        Binding("n", "select_none", strings.KEY_FIXES_NONE),
+        Binding("k", "toggle_kind", strings.KEY_FIXES_KIND),
+    ]
+
+    def __init__(self, table: Table, fixes: list[Fix], kind_titles: dict[str, str]) -> None:
+        super().__init__()
+        self.table = table
+        self.fixes = fixes
+        self.kind_titles = kind_titles
+
+    def compose(self) -> ComposeResult:
+        counts = Counter(fix.kind for fix in self.fixes)
+        summary = ", ".join(self.app.tr(strings.FIXES_COUNT, kind=self.kind_titles[kind], count=count)
+                            for kind, count in counts.items())
+        with Vertical(classes="dialog fixes"):
+            yield Static(self.app.tr(strings.FIXES_TITLE), classes="title")
+            if not self.fixes:
+                yield Static(self.app.tr(strings.FIXES_NONE))
+            else:
+                yield Static(Text(summary), id="fixes-summary")
+                yield Static(self.app.tr(strings.FIXES_HINT), classes="hint")
+                yield SelectionList[int](*self._selections(), id="fixes-list")
+        yield Footer()
+
+    def _selections(self) -> list[Selection[int]]:
+        return [Selection(self._prompt(fix), index, True) for index, fix in enumerate(self.fixes)]
+
+    def _prompt(self, fix: Fix) -> Text:
+        key = self.table.key_of(fix.row)
+        row = self.app.tr(strings.FIXES_ROW, row=self.table.row_number(fix.row), key=key if key is not None else "-")
+        # Text, not markup: cell values and kind titles may contain square brackets.
+        return Text(f"[{self.kind_titles[fix.kind]}] {row} · {fix.field}: «{_shown(fix.before)}» → «{_shown(fix.after)}»")
+
+    def on_mount(self) -> None:
+        if self.fixes:
+            self.query_one(SelectionList).focus()
+
+    def action_apply(self) -> None:
+        if not self.fixes:
+            self.dismiss(None)
+            return
+        chosen = set(self.query_one(SelectionList).selected)
+        self.dismiss([fix for index, fix in enumerate(self.fixes) if index in chosen])
+
+    def action_select_all(self) -> None:
+        self.query_one(SelectionList).select_all()
+
+    def action_select_none(self) -> None:
+        self.query_one(SelectionList).deselect_all()
+
+    def action_toggle_kind(self) -> None:
+        """Tick every change of the highlighted change's kind, or untick them all when it is ticked."""
+        selections = self.query_one(SelectionList)
+        if selections.highlighted is None:
+            return
+        kind = self.fixes[selections.highlighted].kind
+        ticked = selections.highlighted in selections.selected
+        for index, fix in enumerate(self.fixes):
+            if fix.kind != kind:
+                continue
+            if ticked:
+                selections.deselect(index)
+            else:
+                selections.select(index)
+
+
+def _shown(text: str) -> str:
+    """Return ``text`` on one line, cut to :data:`PREVIEW_LENGTH`, its outer spaces made visible."""
+    flat = text.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
+    if len(flat) > PREVIEW_LENGTH:
+        flat = flat[: PREVIEW_LENGTH - 1] + "…"
+    stripped = flat.strip(" ")
+    leading = len(flat) - len(flat.lstrip(" "))
+    trailing = len(flat) - len(flat.rstrip(" "))
+    return "·" * leading + stripped + "·" * trailing

@@ -1,0 +1,108 @@
+"""The clean-up screen and split proposals in the terminal editor, on the real package."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, SelectionList
+
+from datami_py.fixes import find_fixes
+from datami_py.ui.app import DatamiApp
+from datami_py.ui.screens.fixes import FixesScreen
+from datami_py.ui.screens.review import ReviewScreen
+from datami_py.ui.screens.dialogs import TextDialog
+from tests.helpers import git
+from tests.test_ui import SIZE, wait_for_main
+
+
+async def open_fixes(app: DatamiApp, pilot) -> FixesScreen:
+    screen = await wait_for_main(app, pilot)
+    screen.rows_table.focus()
+    await pilot.press("r")
+    assert isinstance(app.screen, ReviewScreen)
+    await pilot.press("x")
+    await pilot.pause()
+    assert isinstance(app.screen, FixesScreen)
+    return app.screen
+
+
+@pytest.mark.parametrize(("language", "summary_start"), [("fr", "Retirer les espaces autour des valeurs : "),
+                                                         ("en", "Remove the spaces around values: ")])
+async def test_fixes_screen_lists_every_cell_before_and_after(package, language, summary_start):
+    app = DatamiApp(package, language)
+    async with app.run_test(size=SIZE) as pilot:
+        fixes_screen = await open_fixes(app, pilot)
+        expected = find_fixes(fixes_screen.table, app.screen_stack[1].settings)
+
+        selections = fixes_screen.query_one(SelectionList)
+        assert selections.option_count == len(expected)
+        assert len(selections.selected) == len(expected)
+        first = str(selections.get_option_at_index(0).prompt)
+        assert expected[0].field in first
+        assert "→" in first
+        summary = str(fixes_screen.query_one("#fixes-summary").render())
+        assert summary.startswith(summary_start)
+
+
+async def test_ticked_fixes_become_undoable_edits(package):
+    app = DatamiApp(package, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        fixes_screen = await open_fixes(app, pilot)
+        table = fixes_screen.table
+        fixes = fixes_screen.fixes
+        scheme = [index for index, fix in enumerate(fixes) if fix.kind == "scheme"]
+
+        # Untick everything, tick the links without a scheme only (k ticks a whole kind), apply.
+        await pilot.press("n")
+        selections = fixes_screen.query_one(SelectionList)
+        selections.highlighted = scheme[0]
+        await pilot.press("k")
+        assert sorted(selections.selected) == scheme
+        await pilot.press("enter")
+        await pilot.pause()
+
+        # A ticked fix gives the value its line shows, earlier fixes of the cell included.
+        for index in scheme:
+            assert table.cell(fixes[index].row, fixes[index].field) == fixes[index].after
+        assert table.is_dirty
+
+        # Each applied fix is one undo step.
+        last = fixes[scheme[-1]]
+        changed = table.cell(last.row, last.field)
+        await pilot.press("ctrl+z")
+        assert table.cell(last.row, last.field) != changed
+
+
+async def test_review_proposes_one_branch_per_kind(package):
+    app = DatamiApp(package, "fr")
+    async with app.run_test(size=SIZE) as pilot:
+        fixes_screen = await open_fixes(app, pilot)
+        fixes = fixes_screen.fixes
+        kept = {index for index, fix in enumerate(fixes) if fix.kind in ("scheme", "postcode")}
+        selections = fixes_screen.query_one(SelectionList)
+        selections.deselect_all()
+        for index in kept:
+            selections.select(index)
+        await pilot.press("enter")
+        await pilot.pause()
+
+        await pilot.press("r")
+        await pilot.press("P")
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog)
+        app.screen.query_one(Input).value = "Nettoyage"
+        await pilot.press("enter")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if len(git(package, "branch").split()) > 1 and not app.workers:
+                break
+        await app.workers.wait_for_complete()
+
+    # One link had an outer space as well: its fix trims it too, so it goes with the spaces.
+    branches = sorted(git(package, "branch", "--format=%(refname:short)").split())
+    assert branches == [
+        "datami/nettoyage-ajouter-https-aux-liens",
+        "datami/nettoyage-retablir-le-zero-initial-des-codes-postaux",
+        "datami/nettoyage-retirer-les-espaces-autour-des-valeurs",
+        "main",
+    ]
+    assert git(package, "status", "--porcelain") == ""
