@@ -1,6 +1,6 @@
 """A map drawn in a grid of terminal character cells, with Unicode braille dots.
 
-Each cell holds a braille character, a 2 × 4 grid of dots, so a canvas of W × H cells
+Each cell shows a braille character, a 2 × 4 grid of dots, so a canvas of W × H cells
 has 2W × 4H dots. Terminal cells are about twice as tall as wide, so a dot is about
 square. Longitude and latitude are projected with an equirectangular projection
 centred on the frame, with longitudes shrunk by cos(latitude of the centre) so that
@@ -14,7 +14,7 @@ The caller colours cells; nothing here knows about Textual or colours.
 
 Outlines are read from the shipped GeoJSON with :mod:`json`, so drawing needs neither
 geopandas nor shapely. Counts per département come from the caller, which computes them
-with :func:`datami_py.geo.departement_counts` (a spatial join).
+with the spatial join of :mod:`datami_py.geo.departements`.
 """
 
 from __future__ import annotations
@@ -29,11 +29,7 @@ from importlib import resources
 import numpy as np
 
 from datami_py.geo.departements import OUTLINES_FILE
-
-# (min longitude, min latitude, max longitude, max latitude) of metropolitan France and Corsica.
-METROPOLE_EXTENT = (-5.3, 41.2, 9.8, 51.2)
-# Overseas départements in the order of the inset column, top to bottom.
-OVERSEAS = ("971", "972", "973", "974", "976")
+from datami_py.geo.render import METROPOLE_EXTENT, OVERSEAS
 
 BRAILLE_BLANK = 0x2800
 # Bit of the braille dot at [dot row][dot column] of a cell (Unicode numbers the dots
@@ -167,7 +163,7 @@ class Inset:
 
 @dataclass(frozen=True)
 class Layout:
-    """Where the main frame and the insets sit on a canvas of ``width`` × ``height`` cells."""
+    """The boxes of the main frame and of the insets on a canvas of ``width`` × ``height`` cells."""
 
     width: int
     height: int
@@ -210,7 +206,7 @@ class Picture:
     ``outline_bits`` and ``point_bits`` are braille dot bits; ``fill`` is the choropleth
     class of each cell (-1 for none); ``departement`` is the index in
     :func:`load_outlines` of the département under each cell (-1 for none);
-    ``overlay`` holds the inset borders and titles (empty string where there is none).
+    ``overlay`` contains the inset borders and titles (empty string where there is none).
     The point arrays list every point drawn, with its row and its cell.
     """
 
@@ -368,6 +364,9 @@ class MapCanvas:
         A cell centre is inside an outline when a ray from it to the right crosses the
         outline's edges an odd number of times (even-odd rule, so holes stay empty).
         """
+        # NOTE: a département smaller than a cell at this zoom (Paris and its inner suburbs
+        # on the home frame) may contain no cell centre, so it gets no fill; the side
+        # panel still lists its count.
         result = np.full((self.layout.height, self.layout.width), -1, dtype=np.int16)
         left, top, right, bottom = frame.box.dot_limits()
         edges = self._edges

@@ -1,8 +1,8 @@
 """What the terminal map draws for a selection of rows: points, counts per département, rows without position.
 
 The positions and the spatial join run once per version of the table
-(:meth:`MapRows.compute`); a search or a filter then only selects among them
-(:meth:`MapRows.subset`), which stays fast on large tables.
+(:meth:`MapRows.compute`). A search or a filter then only selects among them
+(:meth:`MapRows.subset`), so each keystroke stays fast on large tables.
 """
 
 from __future__ import annotations

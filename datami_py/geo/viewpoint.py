@@ -1,9 +1,9 @@
 """What the terminal map shows: the package's map settings, and the zoom and pan state.
 
 Zoom levels use the numbers of web maps (``x-datami.map.zoom``, ``minZoom``,
-``maxZoom``), but a terminal has far fewer dots than a browser has pixels, so the
-package's ``zoom`` is taken as the level at which metropolitan France fills the map, and
-each level above it doubles the scale.
+``maxZoom``). A terminal has far fewer dots than a browser has pixels, so the package's
+``zoom`` is taken as the level at which metropolitan France fills the map. Each level
+above it doubles the scale.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def _color(value: Any, default: str) -> str:
 
 @dataclass(frozen=True)
 class Viewpoint:
-    """Where the main frame looks: its centre in degrees and its zoom level."""
+    """The view of the main frame: its centre in degrees and its zoom level."""
 
     longitude: float
     latitude: float

@@ -1,7 +1,7 @@
 """The charts view of the main screen: the package's charts (``x-datami.charts``) drawn with text blocks.
 
-Bars are horizontal bars with their label and count; a donut is a strip of coloured
-blocks proportional to the counts, with the rows counted in its middle; a treemap is
+Bars are horizontal bars with their label and count. A donut is a strip of coloured
+blocks proportional to the counts, with the rows counted in its middle. A treemap is
 tiled with :func:`datami_py.charts.squarify`. Donuts and treemaps list every slice with
 its count under the drawing, because a small slice may get no cell. Counts are those of
 :func:`datami_py.charts.chart_data` on the rows of the main screen's search and filters.
