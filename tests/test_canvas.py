@@ -344,3 +344,19 @@ def test_chart_data_on_rows(decider):
     assert 0 < sub_total
     assert sum(dict(chart_data(table, chart)).values()) >= sub_total
     assert empty_rows(table, chart, shown) <= empty_rows(table, chart)
+
+
+def test_small_departement_gets_a_cell():
+    canvas = MapCanvas(84, 35)
+    frame = canvas.home_frame((1.9, 47.7))
+    codes = [outline.code for outline in load_outlines()]
+
+    picture = draw(canvas, frame, [(2.3488, 48.8534)], {code: 0 for code in codes} | {"75": 3})
+
+    # Paris is smaller than a cell here: it takes the cell at the middle of its bounding box.
+    cells = picture.departement == codes.index("75")
+    assert int(np.count_nonzero(cells)) == 1
+    assert (picture.fill[cells] == 3).all()
+    column, line = picture.cell_of_row(0)
+    assert abs(int(np.argwhere(cells)[0][1]) - column) <= 1
+    assert abs(int(np.argwhere(cells)[0][0]) - line) <= 1

@@ -363,20 +363,24 @@ class MapCanvas:
 
         A cell centre is inside an outline when a ray from it to the right crosses the
         outline's edges an odd number of times (even-odd rule, so holes stay empty).
+        A département that contains no cell centre (Paris on the home frame is smaller
+        than a cell) takes the cell at the middle of its bounding box, so that its class
+        still shows.
         """
-        # NOTE: a département smaller than a cell at this zoom (Paris and its inner suburbs
-        # on the home frame) may contain no cell centre, so it gets no fill; the side
-        # panel still lists its count.
         result = np.full((self.layout.height, self.layout.width), -1, dtype=np.int16)
         left, top, right, bottom = frame.box.dot_limits()
         edges = self._edges
+        small: list[tuple[int, float, float]] = []
         for index, (start, end) in enumerate(edges.spans):
             ex0, ey0, ex1, ey1 = x0[start:end], y0[start:end], x1[start:end], y1[start:end]
             low_x, high_x = max(min(ex0.min(), ex1.min()), left), min(max(ex0.max(), ex1.max()), right)
             low_y, high_y = max(min(ey0.min(), ey1.min()), top), min(max(ey0.max(), ey1.max()), bottom)
+            if low_x >= high_x or low_y >= high_y:
+                continue
             columns = np.arange(math.ceil((low_x - 1) / DOTS_ACROSS), math.floor((high_x - 1) / DOTS_ACROSS) + 1)
             lines = np.arange(math.ceil((low_y - 2) / DOTS_DOWN), math.floor((high_y - 2) / DOTS_DOWN) + 1)
             if not len(columns) or not len(lines):
+                small.append((index, (low_x + high_x) / 2, (low_y + high_y) / 2))
                 continue
             grid_columns, grid_lines = np.meshgrid(columns, lines)
             centre_x = (grid_columns * DOTS_ACROSS + 1).ravel()[:, None]
@@ -385,7 +389,13 @@ class MapCanvas:
             with np.errstate(divide="ignore", invalid="ignore"):
                 crossing_x = ex0 + (centre_y - ey0) * (ex1 - ex0) / (ey1 - ey0)
             inside = (np.count_nonzero(crosses & (centre_x < crossing_x), axis=1) % 2).astype(bool)
+            if not inside.any():
+                small.append((index, (low_x + high_x) / 2, (low_y + high_y) / 2))
+                continue
             result[grid_lines.ravel()[inside], grid_columns.ravel()[inside]] = index
+
+        for index, middle_x, middle_y in small:
+            result[int(middle_y // DOTS_DOWN), int(middle_x // DOTS_ACROSS)] = index
         return result
 
     # Points
