@@ -29,6 +29,9 @@ KEYS = [
     ("Ctrl+Y", (strings.KEY_REDO,)),
     ("Ctrl+S", (strings.KEY_SAVE,)),
     ("r", (strings.KEY_REVIEW,)),
+    ("r, p", (strings.KEY_PROPOSE,)),
+    ("r, P", (strings.KEY_PROPOSE_SPLIT,)),
+    ("r, x", (strings.KEY_FIXES,)),
     ("n / p", (strings.KEY_NEXT_PAGE, strings.KEY_PREVIOUS_PAGE)),
     ("n / p", (map_strings.KEY_NEXT_POINT, map_strings.KEY_PREVIOUS_POINT)),
     ("n / p", (map_strings.KEY_NEXT_CHART, map_strings.KEY_PREVIOUS_CHART)),
@@ -59,6 +62,7 @@ ACTIONS = [
     (strings.KEY_REDO, "redo"),
     (strings.KEY_SAVE, "save"),
     (strings.KEY_REVIEW, "review"),
+    (strings.KEY_FIXES, "fixes"),
     (strings.KEY_HELP, "help"),
     (strings.KEY_QUIT, "quit"),
 ]

@@ -424,6 +424,9 @@ class MainScreen(Screen[None]):
 
     # Clean-ups
 
+    def action_fixes(self) -> None:
+        self.open_fixes()
+
     def open_fixes(self) -> None:
         """Show every cell the clean-ups would change; apply the ticked ones as undoable edits."""
         fixes = find_fixes(self.table, self.settings)
