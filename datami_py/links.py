@@ -26,6 +26,7 @@ percent-encoding of each path segment that did not change.
 from __future__ import annotations
 
 import posixpath
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -57,6 +58,7 @@ RAW_HOST = "raw.githubusercontent.com"
 GITHUB_HOSTS = ("github.com", "www.github.com")
 # Characters RFC 3986 allows unencoded in a path segment, besides letters, digits and "%".
 _SEGMENT_SAFE = "!$&'()*+,;=:@-._~"
+_WHITESPACE_BUT_SPACE = re.compile(r"[^\S ]")
 
 REASON_ACCENTS = message("links.reason.accents", "accents stored in another Unicode form")
 REASON_CASE = message("links.reason.case", "upper and lower case")
@@ -126,7 +128,7 @@ def parse_link(text: str, *, relative: bool = False) -> Link | None:
     ``relative`` also accepts a path without a scheme (see :func:`_is_relative_path`).
     """
     text = text.strip()
-    if not text or any(character.isspace() for character in text.replace(" ", "")):
+    if not text or _WHITESPACE_BUT_SPACE.search(text):
         return None  # Line breaks or tabs: several values or prose, not one link.
     if "://" in text:
         return _parse_url(text)
@@ -252,13 +254,16 @@ class TreeIndex:
 
     def __init__(self, paths: Iterable[str]) -> None:
         self.paths = frozenset(paths)
-        self.by_folder: dict[str, list[str]] = defaultdict(list)
+        self.by_folder_and_name: dict[tuple[str, tuple[str, str]], list[str]] = defaultdict(list)
         self.names_by_folder: dict[str, set[tuple[str, str]]] = defaultdict(set)
         self.by_name: dict[tuple[str, str], list[str]] = defaultdict(list)
+        folder_keys: dict[str, str] = {}
         for path in sorted(self.paths):
             folder, _, name = path.rpartition("/")
             key = name_key(name)
-            self.by_folder[_folder_key(folder)].append(path)
+            if folder not in folder_keys:
+                folder_keys[folder] = _folder_key(folder)
+            self.by_folder_and_name[(folder_keys[folder], key)].append(path)
             self.names_by_folder[folder].add(key)
             self.by_name[key].append(path)
         self._moves: dict[str, str | None] = {}
@@ -271,10 +276,9 @@ class TreeIndex:
         """
         folder, _, name = path.rpartition("/")
         key = name_key(name)
-        same_folder = [found for found in self.by_folder.get(_folder_key(folder), [])
-                       if name_key(found.rpartition("/")[2]) == key]
+        same_folder = self.by_folder_and_name.get((_folder_key(folder), key), [])
         if same_folder:
-            return same_folder
+            return list(same_folder)
 
         target = self.moved_folder(folder)
         if target is not None:
