@@ -672,3 +672,16 @@ def test_emulated_tree_has_github_keys(upstream):
     assert (blob["mode"], blob["type"], blob["size"]) == ("100644", "blob", 0)
     assert (folder["mode"], folder["type"]) == ("040000", "tree")
     assert len([entry for entry in listing.raw_data["tree"] if entry["type"] == "blob"]) == len(tree_paths())
+
+
+def test_truncated_tree_not_checked(package, upstream):
+    upstream.limit_tree_entries(10)
+
+    checks = check_package(package, checker_for(package, upstream.base_url))
+
+    check = checks[0].check
+    assert {cell.check.status for cell in checks} == {"not-checked"}
+    assert render(check.problem, "en", **check.params) == (
+        f"GitHub listed only part of the files of {OWNER}/{NAME} at main, because the repository is too large "
+        "for one listing. Check these links by hand."
+    )

@@ -73,7 +73,7 @@ RATE_LIMITED = message(
 TRUNCATED = message(
     "links.truncated",
     "GitHub listed only part of the files of {repository} at {ref}, because the repository is too large "
-    "for one listing.",
+    "for one listing. Check these links by hand.",
 )
 API_FAILED = message(
     "links.api-failed",
@@ -204,6 +204,8 @@ class TreeCache:
 
             else:
                 if listing.raw_data.get("truncated"):
+                    # TODO: read only the folders the links name, one tree call each, as
+                    # github.py does for proposals, instead of giving up on the whole tree.
                     return TreeUnavailable(TRUNCATED, {"repository": repository, "ref": ref})
                 paths = frozenset(element.path for element in listing.tree if element.type == "blob")
                 logger.info("Listed %d files of %s at %s with one GitHub call", len(paths), repository, ref)

@@ -118,6 +118,8 @@ class EmulatorState:
         self.base_url = ""
         self.max_file_size = max_file_size
         self.inline_content_limit = inline_content_limit
+        # Entries of a recursive tree listing above which it is truncated; None lists every entry.
+        self.tree_entry_limit: int | None = None
         self.lock = threading.RLock()
         self.rate_limiter = RateLimiter()
         self._users: dict[str, User] = {}

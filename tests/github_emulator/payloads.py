@@ -338,13 +338,13 @@ def tree_entry_json(state: EmulatorState, repository: Repository, entry: TreeEnt
 
 
 def tree_json(state: EmulatorState, repository: Repository, sha: str,
-              entries: list[TreeEntry]) -> dict[str, Any]:
-    """The tree object of ``/git/trees``; the emulator never truncates."""
+              entries: list[TreeEntry], truncated: bool = False) -> dict[str, Any]:
+    """The tree object of ``/git/trees``; TRUNCATED is true only under ``limit_tree_entries``."""
     return {
         "sha": sha,
         "url": api_url(state, repository, f"/git/trees/{sha}"),
         "tree": [tree_entry_json(state, repository, entry) for entry in entries],
-        "truncated": False,
+        "truncated": truncated,
     }
 
 

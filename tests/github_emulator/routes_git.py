@@ -68,7 +68,11 @@ def get_tree(state: EmulatorState, request: ApiRequest) -> ApiResponse:
         raise not_found()
     recursive = request.query.get("recursive") not in (None, "", "0", "false")
     entries = repository.git.list_tree(tree, recursive=recursive)
-    return ApiResponse(200, tree_json(state, repository, tree, entries))
+    limit = state.tree_entry_limit
+    truncated = recursive and limit is not None and len(entries) > limit
+    if truncated:
+        entries = entries[:limit]
+    return ApiResponse(200, tree_json(state, repository, tree, entries, truncated=truncated))
 
 
 @route("POST", "/repos/{owner}/{repo}/git/trees", "git/trees#create-a-tree")

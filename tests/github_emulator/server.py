@@ -285,6 +285,11 @@ class GitHubEmulator:
         """
         self._state.rate_limiter.force(remaining, reset)
 
+    def limit_tree_entries(self, limit: int | None) -> None:
+        """Truncate recursive tree listings to LIMIT entries, as GitHub does above 100,000; None lists all."""
+        with self._state.lock:
+            self._state.tree_entry_limit = limit
+
     def clear_rate_limit(self) -> None:
         """Undo ``rate_limit()``."""
         self._state.rate_limiter.clear()
