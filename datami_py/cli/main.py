@@ -17,6 +17,7 @@ from datami_py.cli_geo import chart_command, map_command
 from datami_py.cli_links import links_command
 from datami_py.cli_geocode import geocode_command
 from datami_py.cli_propose import propose
+from datami_py.cli_serve import serve
 from datami_py.cli_remote import local_package
 from datami_py.cli.output import error_line, report_error, report_findings, say, say_json
 from datami_py.errors import DatamiError, describe
@@ -350,6 +351,7 @@ cli.add_command(fix)
 cli.add_command(map_command)
 cli.add_command(chart_command)
 cli.add_command(links_command)
+cli.add_command(serve)
 cli.add_command(geocode_command)
 
 

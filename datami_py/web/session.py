@@ -1,0 +1,104 @@
+"""The process of one browser session of ``datami serve``: the terminal app in its own working copy.
+
+textual-serve starts ``python -m datami_py.web.session --state STATE PACKAGE`` for every
+browser tab that connects and stops it when the tab closes. The process claims a session
+folder (see :mod:`datami_py.web.workspace`), points the journal at that folder, and runs
+:class:`WebDatamiApp`, which is the terminal app with two differences: the default
+proposal title names the session, and the branch of a local proposal is copied to the
+served repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from datami_py.errors import DatamiError, describe
+from datami_py.i18n import detect_language, message, render
+from datami_py.journal import JOURNAL_DIR_VARIABLE
+from datami_py.ui import app as ui_app
+from datami_py.ui.app import DatamiApp
+from datami_py.web.workspace import Workspace, claim_workspace, publish_branch
+
+logger = logging.getLogger(__name__)
+
+SESSION_TITLE = message("serve.session-title", "{title} (web session {session})")
+SESSION_LABEL = message("serve.session-label", "web session {session}")
+BRANCH_PUBLISHED = message("serve.branch-published", "The branch {branch} is now in the served repository.")
+
+
+class WebDatamiApp(DatamiApp):
+    """The terminal app, run by one browser session in the working copy of ``workspace``."""
+
+    # Textual reads a relative CSS_PATH from the subclass's own folder, so name the app's file in full.
+    CSS_PATH = str(Path(ui_app.__file__).parent / "app.tcss")
+
+    def __init__(self, workspace: Workspace, language: str = "en", resource: str | None = None) -> None:
+        super().__init__(workspace.package, language, resource)
+        self.workspace = workspace
+        self.sub_title = render(SESSION_LABEL, language, session=workspace.identifier)
+
+    def proposal_title(self, files: list[str]) -> str:
+        """Return the usual default title followed by the session, so that two sessions never share a branch name."""
+        return self.tr(SESSION_TITLE, title=super().proposal_title(files), session=self.workspace.identifier)
+
+    def proposal_made(self, branch: str, local: bool) -> None:
+        """Copy a local proposal's branch to the served repository, then go on as the terminal app does."""
+        if local:
+            try:
+                publish_branch(self.workspace, branch)
+                self.notify(self.tr(BRANCH_PUBLISHED, branch=branch), timeout=20)
+            except DatamiError as error:
+                logger.error("Session %s: %s", self.workspace.identifier, error)
+                self.notify(describe(error, self.language), severity="error", timeout=30)
+        super().proposal_made(branch, local)
+
+
+class SessionFailedApp(DatamiApp):
+    """Shows in the browser why the session got no working copy; q ends the session."""
+
+    CSS_PATH = WebDatamiApp.CSS_PATH
+
+    def __init__(self, description: str, language: str) -> None:
+        super().__init__(".", language)
+        self.description = description
+
+    def load(self) -> None:
+        """Show the error instead of opening a package."""
+        self._failed(self.description)
+
+
+def main(arguments: list[str] | None = None) -> int:
+    """Claim a session folder and run the app in it; return the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m datami_py.web.session")
+    parser.add_argument("--state", type=Path, required=True)
+    parser.add_argument("--lang", dest="language", default=None)
+    parser.add_argument("--resource", default=None)
+    parser.add_argument("package", type=Path)
+    options = parser.parse_args(arguments)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
+    language = detect_language(options.language)
+
+    try:
+        workspace = claim_workspace(options.state, options.package)
+    except DatamiError as error:
+        # textual-serve copies the process's standard error to the server's output.
+        logger.error("No working copy for a new session: %s", error)
+        SessionFailedApp(describe(error, language), language).run()
+        return 1
+
+    os.environ[JOURNAL_DIR_VARIABLE] = str(workspace.journal)
+    logger.info("Session %s started in %s (taken over: %s)", workspace.identifier, workspace.copy, workspace.restored)
+    try:
+        WebDatamiApp(workspace, language, options.resource).run()
+    finally:
+        workspace.release()
+        logger.info("Session %s ended", workspace.identifier)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
