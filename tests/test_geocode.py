@@ -8,6 +8,7 @@ Hérault (34) although its postcode is in Seine-Saint-Denis (93), and L7 in Cors
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 from collections import Counter
@@ -535,3 +536,32 @@ def test_fix_regeocode_only_outside_departement(places):
 
     again = CliRunner().invoke(cli, ["fix", str(places), "regeocode", "--yes"])
     assert again.output == "No row needs geocoding: every position is filled in and in its département.\n"
+
+
+def test_table_without_coordinates(tmp_path):
+    data = tmp_path / "noms.csv"
+    data.write_bytes(b"id,nom\r\n1,Amiens\r\n")
+
+    result = CliRunner().invoke(cli, ["geocode", str(data)])
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: noms.csv: The table noms has no latitude and longitude fields, so it cannot be drawn on a map. "
+        "Name them in the resource settings (x-datami.map.latitudeField and longitudeField).\n"
+    )
+
+
+def test_table_without_address_fields(tmp_path, ban):
+    (tmp_path / "points.csv").write_bytes(b"id,latitude,longitude\r\n1,,\r\n")
+    fields = [{"name": "id", "type": "string"}, {"name": "latitude", "type": "number"}, {"name": "longitude", "type": "number"}]
+    descriptor = {"name": "points", "resources": [{"name": "points", "path": "points.csv", "schema": {"fields": fields}}]}
+    (tmp_path / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+
+    result = CliRunner().invoke(cli, ["geocode", str(tmp_path), "--api-url", ban.url])
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: points.csv: The table points has no address fields to geocode. Name them in the resource settings "
+        "(x-datami.consolidation, sourceFields of the api-adresse entry).\n"
+    )
+    assert ban.requests == []

@@ -20,6 +20,7 @@ front end shows for review, and :func:`apply_results` writes the accepted ones a
 from __future__ import annotations
 
 import csv
+import http.client
 import io
 import json
 import logging
@@ -224,7 +225,8 @@ class BanClient:
                     failure = DatamiError(TIMED_OUT, url=self.api_url, seconds=_seconds(self.timeout), attempts=attempt)
                 else:
                     failure = DatamiError(UNREACHABLE, url=self.api_url, reason=_reason(error))
-            except (ConnectionError, OSError) as error:
+            except (OSError, http.client.HTTPException) as error:
+                # A connection reset or an answer cut short: worth another attempt.
                 failure = DatamiError(UNREACHABLE, url=self.api_url, reason=str(error) or type(error).__name__)
 
             logger.info("address API attempt %d of %d failed: %s", attempt, attempts, failure)
