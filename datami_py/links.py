@@ -138,15 +138,21 @@ def parse_link(text: str, *, relative: bool = False) -> Link | None:
 
 
 def _parse_url(text: str) -> Link | None:
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return None  # A port that is not a number, or an unclosed IPv6 bracket.
     host = (parts.hostname or "").lower()
-    if parts.scheme.lower() not in ("http", "https") or parts.port is not None:
+    if parts.scheme.lower() not in ("http", "https") or port is not None:
         return None
     segments = parts.path.split("/")[1:]
     tail = text[len(text.split("?", 1)[0].split("#", 1)[0]):]
 
     if host == RAW_HOST:
         # raw.githubusercontent.com/OWNER/REPO/REF/PATH, or /OWNER/REPO/refs/heads/REF/PATH.
+        # NOTE: a branch name with a slash ("feature/x") is read as the branch "feature" and
+        # a path starting with "x/"; GitHub resolves it by trying every split, this does not.
         path_start = 5 if segments[2:4] in (["refs", "heads"], ["refs", "tags"]) else 3
     elif host in GITHUB_HOSTS and len(segments) > 2 and segments[2] in ("blob", "raw"):
         path_start = 4

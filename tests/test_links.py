@@ -581,6 +581,7 @@ def test_parse_repository_links(text, expected):
     "https://github.com/o/r", "https://github.com/o/r/tree/main/docs", "https://example.org/a.pdf",
     "www.example.fr", "mairie.fr/page", "mailto:someone@example.org", "https://raw.githubusercontent.com/o/r/main/",
     "https://github.com/o/r/blob/main/a.pdf\nhttps://github.com/o/r/blob/main/b.pdf",
+    "https://github.com:abc/o/r/blob/main/a.pdf", "https://[::1/o/r/blob/main/a.pdf",
 ])
 def test_parse_ignores_other_values(text):
     assert parse_link(text, relative=True) is None
