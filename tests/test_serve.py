@@ -226,3 +226,11 @@ def test_page_loads_nothing_from_elsewhere(package, tmp_path):
     assert TOKEN not in page
     assert TOKEN not in "".join(server.output)
     assert f"Open {server.url} in a web browser. Press Ctrl+C to stop the server.\n" in server.output
+
+
+def test_workspace_does_not_import_textual():
+    code = "import sys\nimport datami_py.web.workspace\nimport datami_py.cli_serve\nprint('textual' in sys.modules)"
+
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+    assert completed.stdout.strip() == "False"

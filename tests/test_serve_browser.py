@@ -176,6 +176,7 @@ def test_two_sessions_propose_apart(served, browser, github_emulator, tmp_path):
     pulls = wait_for_pulls(github_emulator, 2)
     # After the proposal the session reads the package again from its last commit.
     third.wait_for("101 of 101 rows", start)
+    third.wait_for("Pull request opened", start)
     save_screenshot(third, "serve-two-sessions.png")
 
     # One pull request per session, each with its own title, branch and one changed line.
