@@ -1,10 +1,10 @@
 """Time the département check that validation adds, against the rest of validation.
 
-For each package (the real one and the synthetic ones of make_data.py that exist under
-benchmarks/out/), in one process: the first call of
-``datami_py.geo.checks.departement_findings`` (geopandas import and outline loading
-included), its second call, and ``validate_table`` (every other check), each with the
-number of findings. The synthetic packages have no map settings, so their coordinate
+Each package (the real one, and those of make_data.py found under benchmarks/out/) runs
+in one process. The script times the first call of
+``datami_py.geo.checks.departement_findings``, which includes importing geopandas and
+reading the outlines, then its second call, then ``validate_table`` (every other check),
+and counts the findings of each. The synthetic packages have no map settings, so their coordinate
 fields are ``lat`` and ``lon``, and their postcode field ``CODE_POSTAL``.
 
 Usage: python benchmarks/bench_geo_checks.py [--packages NAME ...]

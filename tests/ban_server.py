@@ -1,7 +1,7 @@
 """A local emulator of the French address API (api-adresse.data.gouv.fr) for the geocoding tests.
 
 It serves on 127.0.0.1 at an ephemeral port the two endpoints datami-py uses, shaped as
-the real API (an addok server with the addok-csv plugin) answers them:
+the real API (an addok server with the addok-csv plugin) sends them:
 
 * ``GET /search/?q=…&limit=1``: a GeoJSON FeatureCollection; no match is an empty
   ``features`` list.
@@ -54,7 +54,7 @@ FAILING_MODES = ("error-500", "error-503", "timeout", "invalid")
 
 @dataclass
 class Address:
-    """A known address: the text it is found by, its mode and its answer."""
+    """A known address: the text it is found by, its mode and its response."""
 
     text: str
     mode: str = "found"
@@ -211,7 +211,7 @@ def _handler_for(server: BanServer) -> type[BaseHTTPRequestHandler]:
             self._send(200, output.getvalue().encode("utf-8"), "text/csv; charset=utf-8")
 
         def _failed(self, address: Address | None) -> bool:
-            """Answer as a failing server would, and return True, when the request must fail."""
+            """Respond as a failing server would, and return True, when the request must fail."""
             if server.take_failure():
                 self._send(503, b"<html><body>503 Service Temporarily Unavailable</body></html>", "text/html")
                 return True

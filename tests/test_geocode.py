@@ -321,7 +321,7 @@ def test_invalid_csv_answer(ban):
 
     assert raised.value.code == "geocode.invalid-answer"
     assert describe(raised.value, "en") == (
-        f"The address service at {ban.url} sent an answer that is not valid CSV: missing column(s) datami_row, latitude, "
+        f"The address service at {ban.url} sent a response that is not valid CSV: missing column(s) datami_row, latitude, "
         "longitude, result_score. Check that --api-url gives the address API (such as https://api-adresse.data.gouv.fr)."
     )
 
@@ -523,7 +523,7 @@ def test_invalid_answer_fails_cleanly(places, ban):
 
     assert result.exit_code == 1
     assert "Error: The address service at" in result.stderr
-    assert "sent an answer that is not valid CSV: missing column(s) datami_row" in result.stderr
+    assert "sent a response that is not valid CSV: missing column(s) datami_row" in result.stderr
     assert git(places, "status", "--porcelain") == ""
 
 

@@ -57,8 +57,8 @@ OUTLIERS: frozenset[Problem] = frozenset({"outside-france", "swapped", "outside-
 # Words of a field name that mark a part of a postal address (street, town).
 _STREET_WORDS = ("adresse", "address", "rue", "street", "voie")
 _TOWN_WORDS = ("commune", "ville", "city", "town", "localite")
-# Prefix of the columns that the BAN consolidation of Datami fills: they are the
-# geocoder's answer, not what the row states.
+# Prefix of the columns that the BAN consolidation of Datami fills. They hold the
+# geocoder's response, not what the row states.
 _GEOCODER_PREFIX = "ban"
 
 _FIVE_DIGITS = re.compile(r"\d{5}", re.ASCII)
@@ -144,7 +144,7 @@ def position_problems(table: Table, settings: dict[str, Any], *, departements: b
     A row without coordinates (or with a coordinate that is not a number) is ``missing``.
     A point outside France, at (0, 0) or out of range is ``outside-france``, unless the
     swapped pair is in France (``swapped``). A point in France that lies in another
-    département than the row states is ``outside-departement``; that check runs only when
+    département than the row states is ``outside-departement``. That check runs only when
     ``departements`` is true and geopandas is installed.
 
     Raises:

@@ -45,11 +45,11 @@ logger = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://api-adresse.data.gouv.fr"
 API_URL_VARIABLE = "DATAMI_BAN_URL"
 DEFAULT_MIN_SCORE = 0.6
-# Seconds to wait for one answer; the CSV endpoint answers a few hundred rows in a few seconds.
+# Seconds to wait for one response. The CSV endpoint geocodes a few hundred rows in a few seconds.
 DEFAULT_TIMEOUT = 20.0
-# Attempts after the first one, for timeouts, refused connections and 5xx answers.
+# Attempts after the first one, for timeouts, refused connections and 5xx responses.
 DEFAULT_RETRIES = 2
-# Seconds before the first retry; each further retry waits twice as long.
+# Seconds before the first retry. Each further retry waits twice as long.
 DEFAULT_BACKOFF = 1.0
 
 # Column names of the CSV sent to the batch endpoint.
@@ -80,7 +80,7 @@ REJECTED = message(
 )
 INVALID_ANSWER = message(
     "geocode.invalid-answer",
-    "The address service at {url} sent an answer that is not valid {answer_format}: {detail}. "
+    "The address service at {url} sent a response that is not valid {answer_format}: {detail}. "
     "Check that --api-url gives the address API (such as https://api-adresse.data.gouv.fr).",
 )
 INVALID_URL = message(
@@ -151,7 +151,7 @@ def api_url_from_environment(explicit: str | None = None) -> str:
 
 
 class BanClient:
-    """A client of the address API at ``api_url``, with bounded retries on timeouts and 5xx answers.
+    """A client of the address API at ``api_url``, with bounded retries on timeouts and 5xx responses.
 
     Raises (from every request method):
         DatamiError: ``geocode.invalid-url``, ``geocode.unreachable``, ``geocode.timed-out``,
@@ -207,7 +207,7 @@ class BanClient:
         return _matches_of_csv(answer, {query.row for query in queries}, self.api_url)
 
     def _send(self, request: urllib.request.Request) -> bytes:
-        """Send ``request`` and return the body, retrying timeouts, refused connections and 5xx answers."""
+        """Send ``request`` and return the body, retrying timeouts, refused connections and 5xx responses."""
         attempts = self.retries + 1
         for attempt in range(1, attempts + 1):
             try:
@@ -226,7 +226,7 @@ class BanClient:
                 else:
                     failure = DatamiError(UNREACHABLE, url=self.api_url, reason=_reason(error))
             except (OSError, http.client.HTTPException) as error:
-                # A connection reset or an answer cut short: worth another attempt.
+                # A connection reset or a response cut short is worth another attempt.
                 failure = DatamiError(UNREACHABLE, url=self.api_url, reason=str(error) or type(error).__name__)
 
             logger.info("address API attempt %d of %d failed: %s", attempt, attempts, failure)
@@ -314,7 +314,7 @@ def _result(query: AddressQuery, match: Match | None | Literal["error"], min_sco
 
 
 def _match_of_geojson(body: bytes, api_url: str) -> Match | None:
-    """Return the first feature of a /search/ answer as a Match, None when there is none."""
+    """Return the first feature of a /search/ response as a Match, None when there is none."""
     try:
         answer = json.loads(body.decode("utf-8"))
         features = answer["features"]
@@ -338,7 +338,7 @@ def _match_of_geojson(body: bytes, api_url: str) -> Match | None:
 
 
 def _matches_of_csv(body: bytes, rows: set[int], api_url: str) -> dict[int, Match | None | Literal["error"]]:
-    """Read a /search/csv/ answer: one Match, None or "error" per row id sent."""
+    """Read a /search/csv/ response: one Match, None or "error" per row id sent."""
     try:
         text = body.decode("utf-8-sig")
         reader = csv.DictReader(io.StringIO(text, newline=""))
