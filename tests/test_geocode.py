@@ -565,3 +565,33 @@ def test_table_without_address_fields(tmp_path, ban):
         "(x-datami.consolidation, sourceFields of the api-adresse entry).\n"
     )
     assert ban.requests == []
+
+
+def test_row_error_listed_apart(places, ban):
+    ban.add("Rue Inconnue", "row-error")
+    ban.addresses.insert(0, ban.addresses.pop())
+
+    result = run_geocode(places, "--outliers", "--dry-run")
+
+    assert result.exit_code == 0, result.output
+    assert "Address service error, not applied (1):\n  Row 4 (L4): “5 Rue Inconnue 69001 Lyon”\n" in result.output
+    assert result.output.endswith("Nothing was written (--dry-run): 2 result(s) could be applied.\n")
+
+
+def test_api_url_option_wins_over_environment(places, ban, monkeypatch):
+    monkeypatch.setenv("DATAMI_BAN_URL", f"http://127.0.0.1:{closed_port()}")
+
+    result = run_geocode(places, "--dry-run", "--api-url", ban.url + "/")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Geocoding 5 row(s) with {ban.url}…\n")
+
+
+def test_fix_regeocode_dry_run(places):
+    before = (places / CSV).read_bytes()
+
+    result = CliRunner().invoke(cli, ["fix", str(places), "regeocode", "--dry-run"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith("Nothing was written (--dry-run): 1 result(s) could be applied.\n")
+    assert (places / CSV).read_bytes() == before
