@@ -368,3 +368,32 @@ async def test_unplaced_list_capped(tmp_path):
     assert len(lines) == 1 + UNPLACED_SHOWN + 1
     assert lines[1] == "Row 3 (3): no latitude and no longitude"
     assert lines[-1] == "… and 3 more; search or filter to see them."
+
+
+async def test_palette_actions_and_edit_from_map(package):
+    from datami_py.ui import map_strings
+    from datami_py.ui.screens.help import ACTIONS
+
+    app = DatamiApp(package, "fr")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_main(app, pilot)
+        actions = dict(ACTIONS)
+        assert app.tr(map_strings.KEY_MAP) == "Carte"
+        assert app.tr(map_strings.KEY_CHARTS) == "Graphiques"
+
+        # The palette runs the screen's actions by name.
+        await screen.run_action(actions[map_strings.KEY_CHARTS])
+        assert screen.current_view == "charts"
+        await screen.run_action(actions[map_strings.KEY_MAP])
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.current_view == "map"
+
+        # e edits the selected point's row without opening its card first.
+        await pilot.press("n", "n")
+        selected = screen.query_one(TerminalMap).selected
+        assert selected == screen.query_one(TerminalMap).picture.rows_in_reading_order()[1]
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, RowEditorScreen)
+        assert app.screen.row == selected
