@@ -42,8 +42,9 @@ from hypothesis import strategies as st
 
 from datami_py.session import Session
 from datami_py.validation.constraints import FRICTIONLESS_TYPES
+from tests.helpers import CASES
 
-CASES_ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "cases"
+CASES_ROOT = CASES
 
 # The cases whose CSV header matches their schema. B07 is left out on purpose: its
 # header names differ in case and order from the schema, which datami-py reports as
