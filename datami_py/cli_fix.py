@@ -146,14 +146,18 @@ def _regeocode_count(opened: OpenTable) -> int:
 def _regeocode(session: Session, opened: OpenTable, api_url: str | None, yes: bool, dry_run: bool, language: str) -> None:
     """Geocode again the points outside their département, through the review of datami geocode."""
     from datami_py.cli_geocode import NOTHING_TO_GEOCODE, review_and_apply
-    from datami_py.geo.checks import rows_to_geocode
+    from datami_py.geo.checks import problems_to_geocode
     from datami_py.geo.geocode import DEFAULT_MIN_SCORE
 
-    rows = rows_to_geocode(opened.table, opened.resource.settings, "departement")
-    if not rows:
+    candidates = problems_to_geocode(opened.table, opened.resource.settings, "departement")
+    if not candidates:
         click.echo(render(NOTHING_TO_GEOCODE, language))
         return
-    review_and_apply(session, opened, rows, api_url=api_url, min_score=DEFAULT_MIN_SCORE, yes=yes, dry_run=dry_run, language=language)
+    rows = [row for row, _ in candidates]
+    reasons = {row: problem for row, problem in candidates if problem is not None}
+    review_and_apply(
+        session, opened, rows, api_url=api_url, min_score=DEFAULT_MIN_SCORE, yes=yes, dry_run=dry_run, language=language, reasons=reasons
+    )
 
 
 def _fix_line(table: Table, item: Fix, language: str) -> str:

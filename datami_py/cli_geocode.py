@@ -19,7 +19,15 @@ from pathlib import Path
 import click
 
 from datami_py.errors import DatamiError, Location, describe
-from datami_py.geo.checks import NO_ADDRESS_FIELDS, AddressFields, address_fields, geocode_rows, rows_to_geocode
+from datami_py.geo.checks import (
+    NO_ADDRESS_FIELDS,
+    AddressFields,
+    PositionProblem,
+    address_fields,
+    geocode_rows,
+    problem_message,
+    problems_to_geocode,
+)
 from datami_py.geo.geocode import DEFAULT_MIN_SCORE, BanClient, GeocodeResult, apply_results
 from datami_py.i18n import detect_language, message, render
 from datami_py.journal import JournaledTable
@@ -33,8 +41,10 @@ SECTION_FOUND = message("geocode.section-found", "Results to review ({count}):")
 SECTION_LOW_SCORE = message("geocode.section-low-score", "Score below {minimum}, not applied ({count}):")
 SECTION_NOT_FOUND = message("geocode.section-not-found", "Address not found, not applied ({count}):")
 SECTION_ERROR = message("geocode.section-error", "Address service error, not applied ({count}):")
-RESULT_LINE = message("geocode.result-line", "Row {row} ({key}): {old} → {new}, score {score}, “{label}”")
-UNMATCHED_LINE = message("geocode.unmatched-line", "Row {row} ({key}): “{address}”")
+ROW = message("geocode.row", "Row {row} ({key})")
+ROW_WITH_REASON = message("geocode.row-with-reason", "Row {row} ({key}), {reason}")
+RESULT_LINE = message("geocode.result", "{where}: {old} → {new}, score {score}, “{label}”")
+UNMATCHED_LINE = message("geocode.unmatched", "{where}: “{address}”")
 NO_POSITION = message("geocode.no-position", "no position")
 ASK_ALL = message(
     "geocode.ask-all",
@@ -86,11 +96,15 @@ def geocode_command(
     try:
         session = Session.open(package)
         opened = session.open_table(resource)
-        rows = rows_to_geocode(opened.table, opened.resource.settings, selection or "needed")  # type: ignore[arg-type]
-        if not rows:
+        candidates = problems_to_geocode(opened.table, opened.resource.settings, selection or "needed")  # type: ignore[arg-type]
+        if not candidates:
             click.echo(render(NOTHING_TO_GEOCODE, language))
             return
-        review_and_apply(session, opened, rows, api_url=api_url, min_score=min_score, yes=yes, dry_run=dry_run, language=language)
+        rows = [row for row, _ in candidates]
+        reasons = {row: problem for row, problem in candidates if problem is not None}
+        review_and_apply(
+            session, opened, rows, api_url=api_url, min_score=min_score, yes=yes, dry_run=dry_run, language=language, reasons=reasons
+        )
     except DatamiError as error:
         click.echo(render(ERROR_LINE, language, message=describe(error, language)), err=True)
         context.exit(1)
@@ -106,10 +120,11 @@ def review_and_apply(
     yes: bool,
     dry_run: bool,
     language: str,
+    reasons: dict[int, PositionProblem] | None = None,
 ) -> int:
     """Geocode ``rows``, print the review, ask which results to apply, apply and save them.
 
-    Returns the number of rows changed. Nothing is written with ``dry_run``, when no
+    ``reasons`` gives the position problem of rows, shown beside them. Returns the number of rows changed. Nothing is written with ``dry_run``, when no
     result is accepted, or when the prompt ends (end of input or Ctrl+C).
 
     Raises:
@@ -123,7 +138,7 @@ def review_and_apply(
     client = BanClient(api_url)
     click.echo(render(QUERYING, language, count=len(rows), url=client.api_url))
     results = geocode_rows(table, opened.resource.settings, rows, client, min_score)
-    applicable = print_review(table, results, min_score, language)
+    applicable = print_review(table, results, min_score, language, reasons)
 
     if dry_run:
         click.echo(render(DRY_RUN, language, count=len(applicable)))
@@ -135,7 +150,9 @@ def review_and_apply(
     return _apply_and_save(session, opened, fields, accepted, language)
 
 
-def print_review(table: Table, results: Sequence[GeocodeResult], min_score: float, language: str) -> list[GeocodeResult]:
+def print_review(
+    table: Table, results: Sequence[GeocodeResult], min_score: float, language: str, reasons: dict[int, PositionProblem] | None = None
+) -> list[GeocodeResult]:
     """Print every result, grouped by status, and return the results that may be applied."""
     applicable = [result for result in results if result.applicable]
     groups = (
@@ -149,22 +166,31 @@ def print_review(table: Table, results: Sequence[GeocodeResult], min_score: floa
             continue
         click.echo(render(title, language, count=len(members), **params))
         for result in members:
-            click.echo("  " + result_line(table, result, language))
+            click.echo("  " + result_line(table, result, language, (reasons or {}).get(result.row)))
     return applicable
 
 
-def result_line(table: Table, result: GeocodeResult, language: str) -> str:
-    """Word one result: old → new position, score and matched address, or the address sent when there is no match."""
+def result_line(table: Table, result: GeocodeResult, language: str, problem: PositionProblem | None = None) -> str:
+    """Word one result: the row and its problem, old → new position, score and matched address.
+
+    Without a match, the line gives the address sent instead.
+    """
     key = table.key_of(result.row) or "-"
     row = table.row_number(result.row)
+    reason_code = problem_message(problem) if problem is not None else None
+    if reason_code is None:
+        where = render(ROW, language, row=row, key=key)
+    else:
+        reason = render(reason_code, language, **problem.params)  # type: ignore[union-attr]
+        where = render(ROW_WITH_REASON, language, row=row, key=key, reason=reason)
     if result.latitude is None or result.longitude is None:
-        return render(UNMATCHED_LINE, language, row=row, key=key, address=result.address)
+        return render(UNMATCHED_LINE, language, where=where, address=result.address)
     if result.old_latitude is None or result.old_longitude is None:
         old = render(NO_POSITION, language)
     else:
         old = f"{result.old_latitude}, {result.old_longitude}"
     new = f"{result.latitude:g}, {result.longitude:g}"
-    return render(RESULT_LINE, language, row=row, key=key, old=old, new=new, score=f"{result.score:.2f}", label=result.label or "")
+    return render(RESULT_LINE, language, where=where, old=old, new=new, score=f"{result.score:.2f}", label=result.label or "")
 
 
 def _ask(table: Table, applicable: list[GeocodeResult], language: str) -> list[GeocodeResult]:

@@ -413,12 +413,12 @@ def test_stale_result_not_applied(places, ban):
 
 REVIEW_EN = """Results to review (3):
   Row 2 (L2): no position → 48.935, 2.354, score 0.90, “1 Place de la Mairie 93200 Saint-Denis”
-  Row 3 (L3): 2.3088, 48.8497 → 48.8497, 2.3088, score 0.90, “20 Avenue de Ségur 75007 Paris”
-  Row 5 (L5): 43.6, 3.9 → 48.9362, 2.3574, score 0.90, “10 Rue de la Paix 93200 Saint-Denis”
+  Row 3 (L3), latitude and longitude swapped: 2.3088, 48.8497 → 48.8497, 2.3088, score 0.90, “20 Avenue de Ségur 75007 Paris”
+  Row 5 (L5), in département 34 but code_postal gives 93: 43.6, 3.9 → 48.9362, 2.3574, score 0.90, “10 Rue de la Paix 93200 Saint-Denis”
 Score below 0.60, not applied (1):
   Row 6 (L6): no position → 43.3, 5.37, score 0.30, “Quai du Port 13002 Marseille”
 Address not found, not applied (1):
-  Row 4 (L4): “5 Rue Inconnue 69001 Lyon”
+  Row 4 (L4), outside France: “5 Rue Inconnue 69001 Lyon”
 """
 
 
@@ -495,8 +495,8 @@ def test_french_review_and_answers(places, ban):
 
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"Géocodage de 3 ligne(s) avec {ban.url}…\nRésultats à examiner (2) :\n")
-    assert "  Ligne 3 (L3) : 2.3088, 48.8497 → 48.8497, 2.3088, score 0.90, « 20 Avenue de Ségur 75007 Paris »\n" in result.output
-    assert "Adresse introuvable, non appliqués (1) :\n  Ligne 4 (L4) : « 5 Rue Inconnue 69001 Lyon »\n" in result.output
+    assert "  Ligne 3 (L3), latitude et longitude inversées : 2.3088, 48.8497 → 48.8497, 2.3088, score 0.90, « 20 Avenue de Ségur 75007 Paris »\n" in result.output
+    assert "Adresse introuvable, non appliqués (1) :\n  Ligne 4 (L4), hors de France : « 5 Rue Inconnue 69001 Lyon »\n" in result.output
     assert "Appliquer ces 2 résultat(s) ? tous (t), ligne par ligne (l), aucun (n)" in result.output
     assert result.output.endswith("data/lieux.csv enregistré : 2 ligne(s) géocodée(s). Voyez les changements avec datami diff.\n")
 
@@ -531,7 +531,7 @@ def test_fix_regeocode_only_outside_departement(places):
     result = CliRunner().invoke(cli, ["fix", str(places), "regeocode", "--yes"])
 
     assert result.exit_code == 0, result.output
-    assert "Results to review (1):\n  Row 5 (L5): 43.6, 3.9 → 48.9362, 2.3574" in result.output
+    assert "Results to review (1):\n  Row 5 (L5), in département 34 but code_postal gives 93: 43.6, 3.9 → 48.9362, 2.3574" in result.output
     assert git(places, "diff", "--numstat") == "1\t1\tdata/lieux.csv\n"
 
     again = CliRunner().invoke(cli, ["fix", str(places), "regeocode", "--yes"])
@@ -574,7 +574,7 @@ def test_row_error_listed_apart(places, ban):
     result = run_geocode(places, "--outliers", "--dry-run")
 
     assert result.exit_code == 0, result.output
-    assert "Address service error, not applied (1):\n  Row 4 (L4): “5 Rue Inconnue 69001 Lyon”\n" in result.output
+    assert "Address service error, not applied (1):\n  Row 4 (L4), outside France: “5 Rue Inconnue 69001 Lyon”\n" in result.output
     assert result.output.endswith("Nothing was written (--dry-run): 2 result(s) could be applied.\n")
 
 

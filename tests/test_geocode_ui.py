@@ -38,17 +38,17 @@ async def test_review_accept_apply_undo(places):
 
         # Every row that needs geocoding is listed; applicable rows start refused.
         assert cells(review) == [
-            ["2", "L2", "no position", "48.935, 2.354", "0.90", "1 Place de la Mairie 93200 Saint-Denis", "refused"],
-            ["3", "L3", "2.3088, 48.8497", "48.8497, 2.3088", "0.90", "20 Avenue de Ségur 75007 Paris", "refused"],
-            ["4", "L4", "40.0, -30.0", "", "", "5 Rue Inconnue 69001 Lyon", "not found"],
-            ["5", "L5", "43.6, 3.9", "48.9362, 2.3574", "0.90", "10 Rue de la Paix 93200 Saint-Denis", "refused"],
-            ["6", "L6", "no position", "43.3, 5.37", "0.30", "Quai du Port 13002 Marseille", "score too low"],
+            ["2", "L2", "", "no position", "48.935, 2.354", "0.90", "1 Place de la Mairie 93200 Saint-Denis", "refused"],
+            ["3", "L3", "latitude and longitude swapped", "2.3088, 48.8497", "48.8497, 2.3088", "0.90", "20 Avenue de Ségur 75007 Paris", "refused"],
+            ["4", "L4", "outside France", "40.0, -30.0", "", "", "5 Rue Inconnue 69001 Lyon", "not found"],
+            ["5", "L5", "in département 34 but code_postal gives 93", "43.6, 3.9", "48.9362, 2.3574", "0.90", "10 Rue de la Paix 93200 Saint-Denis", "refused"],
+            ["6", "L6", "", "no position", "43.3, 5.37", "0.30", "Quai du Port 13002 Marseille", "score too low"],
         ]
 
         # Space accepts the first row; on the not-found row it changes nothing.
         await pilot.press("space")
         await pilot.press("down", "down", "space")
-        assert [row[6] for row in cells(review)] == ["accepted", "refused", "not found", "refused", "score too low"]
+        assert [row[7] for row in cells(review)] == ["accepted", "refused", "not found", "refused", "score too low"]
 
         # Enter applies the accepted row only, as two journaled edits.
         await pilot.press("enter")
@@ -74,7 +74,7 @@ async def test_review_accept_all_then_cancel(places):
         review = await open_review(app, pilot)
 
         await pilot.press("a")
-        assert [row[6] for row in cells(review)] == ["accepted", "accepted", "not found", "accepted", "score too low"]
+        assert [row[7] for row in cells(review)] == ["accepted", "accepted", "not found", "accepted", "score too low"]
 
         # Escape cancels: nothing is applied.
         await pilot.press("escape")
@@ -105,11 +105,13 @@ async def test_review_in_french(places):
 
         title = review.query_one(".title", Static)
         assert str(title.render()) == "Géocodage : 5 résultat(s) à examiner"
-        assert cells(review)[0] == ["2", "L2", "aucune position", "48.935, 2.354", "0.90", "1 Place de la Mairie 93200 Saint-Denis", "refusée"]
-        assert cells(review)[2][6] == "introuvable"
-        assert cells(review)[4][6] == "score trop bas"
+        assert cells(review)[0] == ["2", "L2", "", "aucune position", "48.935, 2.354", "0.90", "1 Place de la Mairie 93200 Saint-Denis", "refusée"]
+        assert cells(review)[2][2] == "hors de France"
+        assert cells(review)[2][7] == "introuvable"
+        assert cells(review)[3][2] == "dans le département 34, mais code_postal indique 93"
+        assert cells(review)[4][7] == "score trop bas"
         headers = [str(column.label) for column in review.query_one(DataTable).columns.values()]
-        assert headers == ["Ligne", "Clé", "Avant", "Après", "Score", "Adresse trouvée", "Décision"]
+        assert headers == ["Ligne", "Clé", "Problème", "Avant", "Après", "Score", "Adresse trouvée", "Décision"]
 
 
 async def test_unreachable_api_notifies(places, monkeypatch):

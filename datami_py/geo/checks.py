@@ -48,6 +48,12 @@ NO_ADDRESS_FIELDS = message(
     "(x-datami.consolidation, sourceFields of the api-adresse entry).",
 )
 
+REASON_OUTSIDE_FRANCE = message("geocode.reason.outside-france", "outside France")
+REASON_SWAPPED = message("geocode.reason.swapped", "latitude and longitude swapped")
+REASON_DEPARTEMENT = message("geocode.reason.departement", "in département {found} but {source} gives {stated}")
+REASON_NO_DEPARTEMENT = message("geocode.reason.no-departement", "in no département but {source} gives {stated}")
+REASON_MESSAGES = {"outside-france": REASON_OUTSIDE_FRANCE, "swapped": REASON_SWAPPED}
+
 Problem = Literal["missing", "outside-france", "swapped", "outside-departement"]
 Selection = Literal["needed", "all", "missing", "outliers", "departement"]
 
@@ -242,14 +248,20 @@ def departement_findings(table: Table, settings: dict[str, Any]) -> list[Finding
 
 
 def rows_to_geocode(table: Table, settings: dict[str, Any], selection: Selection = "needed") -> list[int]:
-    """Return the row ids to geocode, in row order.
+    """Return the row ids to geocode, in row order (see :func:`problems_to_geocode`)."""
+    return [row for row, _ in problems_to_geocode(table, settings, selection)]
+
+
+def problems_to_geocode(table: Table, settings: dict[str, Any], selection: Selection = "needed") -> list[tuple[int, PositionProblem | None]]:
+    """Return the rows to geocode, in row order, each with its position problem (None for a sound one).
 
     ``needed``: missing positions and outliers; ``missing``: rows without a position;
     ``outliers``: points outside France, swapped, or outside their stated département;
     ``departement``: points outside their stated département only; ``all``: every row.
     """
+    found = {problem.row: problem for problem in position_problems(table, settings)}
     if selection == "all":
-        return list(table.row_ids)
+        return [(row, found.get(row)) for row in table.row_ids]
     choices: dict[str, Iterable[Problem]] = {
         "needed": PROBLEMS,
         "missing": ("missing",),
@@ -257,7 +269,17 @@ def rows_to_geocode(table: Table, settings: dict[str, Any], selection: Selection
         "departement": ("outside-departement",),
     }
     wanted = choices[selection]
-    return [problem.row for problem in position_problems(table, settings) if problem.problem in wanted]
+    return [(row, problem) for row, problem in found.items() if problem.problem in wanted]
+
+
+def problem_message(problem: PositionProblem) -> str | None:
+    """Return the message code that words ``problem`` in a review, None for a missing position.
+
+    A missing position needs no words, because the review already shows "no position".
+    """
+    if problem.problem == "outside-departement":
+        return REASON_DEPARTEMENT if problem.params.get("found") else REASON_NO_DEPARTEMENT
+    return REASON_MESSAGES.get(problem.problem)
 
 
 def address_queries(table: Table, fields: AddressFields, rows: Iterable[int]) -> list[AddressQuery]:

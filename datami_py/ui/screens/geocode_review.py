@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
-from datami_py.geo.checks import address_fields, geocode_rows, rows_to_geocode
+from datami_py.geo.checks import PositionProblem, address_fields, geocode_rows, problem_message, problems_to_geocode
 from datami_py.geo.geocode import DEFAULT_MIN_SCORE, BanClient, GeocodeResult, apply_results
 from datami_py.i18n import message
 from datami_py.journal import JournaledTable
@@ -33,7 +33,7 @@ HINT = message(
     "Space accepts or refuses a row, A accepts all, Enter applies the accepted rows, Escape cancels. "
     "Results below the minimum score, or not found, are never applied.",
 )
-COLUMNS = message("ui.geocode.columns", "Row|Key|Before|After|Score|Address found|Decision")
+COLUMNS = message("ui.geocode.columns", "Row|Key|Problem|Before|After|Score|Address found|Decision")
 ACCEPTED = message("ui.geocode.accepted", "accepted")
 REFUSED = message("ui.geocode.refused", "refused")
 LOW_SCORE = message("ui.geocode.low-score", "score too low")
@@ -51,22 +51,27 @@ STATUS_LABELS = {"low-score": LOW_SCORE, "not-found": NOT_FOUND, "error": ERROR}
 ACTIONS = [(KEY_GEOCODE, "geocode")]
 
 
-def find_geocoding(table: Table, settings: dict[str, Any], api_url: str | None = None) -> list[GeocodeResult]:
-    """Geocode the rows that need it (missing or suspect positions); return [] when none does.
+def find_geocoding(
+    table: Table, settings: dict[str, Any], api_url: str | None = None
+) -> tuple[list[GeocodeResult], dict[int, PositionProblem]]:
+    """Geocode the rows that need it (missing or suspect positions) and return the results with each row's problem.
 
-    Runs in a worker: it calls the address API and must not touch widgets.
+    The results are empty when no row needs geocoding. Runs in a worker, because it calls
+    the address API, so it must not touch widgets.
 
     Raises:
         DatamiError: as :func:`datami_py.geo.checks.geocode_rows`.
     """
-    rows = rows_to_geocode(table, settings, "needed")
-    if not rows:
-        return []
-    return geocode_rows(table, settings, rows, BanClient(api_url), DEFAULT_MIN_SCORE)
+    candidates = problems_to_geocode(table, settings, "needed")
+    reasons = {row: problem for row, problem in candidates if problem is not None}
+    if not candidates:
+        return [], reasons
+    rows = [row for row, _ in candidates]
+    return geocode_rows(table, settings, rows, BanClient(api_url), DEFAULT_MIN_SCORE), reasons
 
 
 class GeocodeReviewScreen(ModalScreen[int | None]):
-    """Lists the results (row, key, before, after, score, address found, decision).
+    """Lists the results (row, key, problem, before, after, score, address found, decision).
 
     Dismisses with the number of rows changed, or None when cancelled.
     """
@@ -78,11 +83,14 @@ class GeocodeReviewScreen(ModalScreen[int | None]):
         Binding("escape", "dismiss(None)", strings.BUTTON_CANCEL),
     ]
 
-    def __init__(self, editor: JournaledTable, settings: dict[str, Any], results: list[GeocodeResult]) -> None:
+    def __init__(
+        self, editor: JournaledTable, settings: dict[str, Any], results: list[GeocodeResult], reasons: dict[int, PositionProblem] | None = None
+    ) -> None:
         super().__init__()
         self.editor = editor
         self.settings = settings
         self.results = results
+        self.reasons = reasons or {}
         # Applicable results start refused: nothing is applied that the user did not accept.
         self.accepted = [False] * len(results)
 
@@ -115,7 +123,13 @@ class GeocodeReviewScreen(ModalScreen[int | None]):
         else:
             decision = tr(STATUS_LABELS[result.status])
         label = result.label or result.address
-        return [str(table.row_number(result.row)), table.key_of(result.row) or "", before, after, score, label, decision]
+        row = str(table.row_number(result.row))
+        return [row, table.key_of(result.row) or "", self._reason(result.row), before, after, score, label, decision]
+
+    def _reason(self, row: int) -> str:
+        problem = self.reasons.get(row)
+        code = problem_message(problem) if problem is not None else None
+        return "" if code is None else self.app.tr(code, **problem.params)  # type: ignore[union-attr]
 
     def _redraw(self, index: int) -> None:
         table = self.query_one(DataTable)

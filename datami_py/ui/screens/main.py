@@ -469,13 +469,13 @@ class MainScreen(Screen[None]):
     def find_geocoding(self) -> None:
         """Query the address API in a worker, then open the review screen with the results."""
         try:
-            results = geocode_review.find_geocoding(self.table, self.settings)
+            results, reasons = geocode_review.find_geocoding(self.table, self.settings)
         except DatamiError as error:
             self.app.call_from_thread(self.notify, describe(error, self.app.language), severity="error", timeout=20)
             return
-        self.app.call_from_thread(self._review_geocoding, results)
+        self.app.call_from_thread(self._review_geocoding, results, reasons)
 
-    def _review_geocoding(self, results: list) -> None:
+    def _review_geocoding(self, results: list, reasons: dict) -> None:
         if not results:
             self.notify(self.app.tr(geocode_review.NOTHING))
             return
@@ -486,7 +486,7 @@ class MainScreen(Screen[None]):
                 self.refresh_rows()
                 self.validate()
 
-        self.app.push_screen(geocode_review.GeocodeReviewScreen(self.app.editor, self.settings, results), closed)
+        self.app.push_screen(geocode_review.GeocodeReviewScreen(self.app.editor, self.settings, results, reasons), closed)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
