@@ -397,3 +397,26 @@ async def test_palette_actions_and_edit_from_map(package):
         await pilot.pause()
         assert isinstance(app.screen, RowEditorScreen)
         assert app.screen.row == selected
+
+
+async def test_map_without_geopandas(package, monkeypatch):
+    from datami_py.errors import DatamiError, describe
+    from datami_py.geo import layers
+    from datami_py.geo.departements import MISSING_LIBRARY
+
+    def missing(_point_set):
+        raise DatamiError(MISSING_LIBRARY, library="geopandas")
+
+    monkeypatch.setattr(layers, "departement_of_rows", missing)
+    app = DatamiApp(package, "fr")
+    async with app.run_test(size=SIZE) as pilot:
+        screen, terminal_map = await open_map(app, pilot)
+        counts = panel_text(screen, "map-counts")
+
+        # The points are drawn; the départements are outlined but not filled.
+        assert len(terminal_map.rows) == 101
+        assert terminal_map.picture.point_bits.any()
+        assert (terminal_map.picture.fill == -1).all()
+
+    assert counts.splitlines() == ["Départements ayant des lignes", describe(DatamiError(MISSING_LIBRARY, library="geopandas"), "fr")]
+    assert "pip install" in counts

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from datami_py.geo.canvas import load_outlines
-from datami_py.geo.departements import departement_of_rows
+from datami_py.errors import DatamiError
+from datami_py.geo.departements import MISSING_LIBRARY, departement_of_rows
 from datami_py.geo.points import PointSet, Unplaced, points
 from datami_py.table import Table
 
@@ -33,28 +34,44 @@ class MapSubset:
 
 @dataclass(frozen=True)
 class MapRows:
-    """Every placed row of a table with its position and département, and the rows without position."""
+    """Every placed row of a table with its position and département, and the rows without position.
+
+    ``join_problem`` is the error that kept the rows from being joined to the
+    départements (geopandas missing), None when the join ran.
+    """
 
     point_set: PointSet
     longitudes: np.ndarray
     latitudes: np.ndarray
     rows: np.ndarray
     departements: dict[int, str | None]
+    join_problem: DatamiError | None = None
 
     @classmethod
     def compute(cls, table: Table, settings: dict[str, Any]) -> MapRows:
         """Place the rows of ``table`` and find each one's département with :func:`departement_of_rows`.
 
+        Without geopandas the points are still placed, with no département, and
+        :attr:`join_problem` is the ``geo.missing-library`` error.
+
         Raises:
-            DatamiError: ``geo.no-coordinate-fields``, or ``geo.missing-library`` without geopandas.
+            DatamiError: ``geo.no-coordinate-fields``.
         """
         point_set = points(table, settings)
+        problem = None
+        try:
+            departements = departement_of_rows(point_set)
+        except DatamiError as error:
+            if error.code != MISSING_LIBRARY:
+                raise
+            departements, problem = {}, error
         return cls(
             point_set,
             np.array([point.longitude for point in point_set.points], dtype=float),
             np.array([point.latitude for point in point_set.points], dtype=float),
             np.array([point.row for point in point_set.points], dtype=np.int64),
-            departement_of_rows(point_set),
+            departements,
+            problem,
         )
 
     def subset(self, shown: Sequence[int]) -> MapSubset:

@@ -132,7 +132,9 @@ class MapView(Horizontal):
         assert self.map_rows is not None
         self.subset = self.map_rows.subset(self.view.rows)
         stops = self.map_settings.stops
-        self.terminal_map.set_points(self.subset.longitudes, self.subset.latitudes, self.subset.rows, fill_classes(self.subset.counts, stops))
+        # Without the join there are no counts, and every département would look empty.
+        classes = fill_classes(self.subset.counts, stops) if self.map_rows.join_problem is None else {}
+        self.terminal_map.set_points(self.subset.longitudes, self.subset.latitudes, self.subset.rows, classes)
         self.update_panel()
 
     # Side panel
@@ -175,6 +177,8 @@ class MapView(Horizontal):
         code = self.map_rows.departements.get(row) if self.map_rows else None
         names = {outline.code: outline.name for outline in load_outlines()}
         departement = f"{code} {names.get(code, '')}".strip() if code else tr(map_strings.MAP_NO_DEPARTEMENT)
+        if self.map_rows is not None and self.map_rows.join_problem is not None:
+            departement = "-"  # unknown: the join did not run
         return Text(tr(map_strings.MAP_SELECTED, title=title or table.key_of(row) or "-", row=table.row_number(row), departement=departement), style="bold #d4351c")
 
     def _legend(self) -> Text:
@@ -188,6 +192,9 @@ class MapView(Horizontal):
     def _counts(self) -> Text:
         tr = self.app.tr
         text = Text(tr(map_strings.MAP_COUNTS_TITLE) + "\n", style="bold")
+        if self.map_rows is not None and self.map_rows.join_problem is not None:
+            text.append(describe(self.map_rows.join_problem, self.app.language), style="bold")
+            return text
         if not self.subset.counts:
             text.append(tr(map_strings.MAP_NO_COUNTS), style="dim")
             return text
