@@ -595,3 +595,28 @@ def test_fix_regeocode_dry_run(places):
     assert result.exit_code == 0, result.output
     assert result.output.endswith("Nothing was written (--dry-run): 1 result(s) could be applied.\n")
     assert (places / CSV).read_bytes() == before
+
+
+def test_no_departement_check_without_geopandas(places, monkeypatch):
+    monkeypatch.setattr("datami_py.geo.checks.geopandas_available", lambda: False)
+
+    session = Session.open(places)
+    opened = session.open_table()
+    report = session.validate()
+    problems = position_problems(opened.table, opened.resource.settings)
+
+    assert [finding.code for finding in report.findings if finding.code.startswith("geo.")] == []
+    assert "outside-departement" not in [problem.problem for problem in problems]
+    assert len(problems) == 4
+
+
+def test_validate_json_lists_departement_warning(places):
+    result = CliRunner().invoke(cli, ["validate", str(places), "--json", "--lang", "fr"])
+
+    findings = json.loads(result.output)["resources"]["lieux"]["findings"]
+    warning = next(finding for finding in findings if finding["code"] == "geo.outside-departement")
+    assert warning["row"] == 5
+    assert warning["key"] == "L5"
+    assert warning["field"] == "latitude"
+    assert warning["params"] == {"found": "34", "stated": "93", "source": "code_postal", "latitude": 43.6, "longitude": 3.9}
+    assert warning["message"].endswith("Le point est dans le département 34, mais code_postal indique 93. Vérifiez les coordonnées, ou lancez datami geocode.")

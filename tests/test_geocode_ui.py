@@ -129,3 +129,22 @@ async def test_unreachable_api_notifies(places, monkeypatch):
         assert any(message.startswith("Cannot reach the address service at http://127.0.0.1:9 (Connection refused).") for message in messages)
         assert isinstance(app.screen, MainScreen)
         assert not main.table.is_dirty
+
+
+async def test_palette_entry_opens_review(places):
+    app = DatamiApp(places, "fr")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_main(app, pilot)
+
+        # Ctrl+P opens the command palette; the French name of the action finds it.
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*"Géocoder les adresses")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, GeocodeReviewScreen):
+                break
+        assert isinstance(app.screen, GeocodeReviewScreen)
+        assert len(app.screen.results) == 5
