@@ -620,3 +620,13 @@ def test_validate_json_lists_departement_warning(places):
     assert warning["field"] == "latitude"
     assert warning["params"] == {"found": "34", "stated": "93", "source": "code_postal", "latitude": 43.6, "longitude": 3.9}
     assert warning["message"].endswith("Le point est dans le département 34, mais code_postal indique 93. Vérifiez les coordonnées, ou lancez datami geocode.")
+
+
+def test_large_batches_split(ban):
+    queries = [AddressQuery(1, "Place de la Mairie"), AddressQuery(2, "Rue Inconnue"), AddressQuery(3, "Avenue de Ségur")]
+
+    results = geocode(queries, client(ban), batch_rows=2)
+
+    assert [request.path for request in ban.requests] == ["/search/csv/", "/search/csv/"]
+    assert [[row["datami_row"] for row in request.rows] for request in ban.requests] == [["1", "2"], ["3"]]
+    assert [result.status for result in results] == ["found", "not-found", "found"]

@@ -52,6 +52,9 @@ DEFAULT_RETRIES = 2
 # Seconds before the first retry. Each further retry waits twice as long.
 DEFAULT_BACKOFF = 1.0
 
+# Rows per request to the CSV endpoint, so that each request ends well within the timeout.
+# NOTE: an estimate, not a limit documented by the API.
+BATCH_ROWS = 500
 # Column names of the CSV sent to the batch endpoint.
 ROW_COLUMN = "datami_row"
 ADDRESS_COLUMN = "address"
@@ -236,12 +239,14 @@ class BanClient:
         raise AssertionError("unreachable: the loop returns or raises")
 
 
-def geocode(queries: Sequence[AddressQuery], client: BanClient, min_score: float = DEFAULT_MIN_SCORE) -> list[GeocodeResult]:
+def geocode(
+    queries: Sequence[AddressQuery], client: BanClient, min_score: float = DEFAULT_MIN_SCORE, batch_rows: int = BATCH_ROWS
+) -> list[GeocodeResult]:
     """Geocode ``queries`` and return one result per query, in the same order.
 
     Queries with an empty address are not sent and come back ``not-found``. One query goes
-    to ``/search/``; several go together to ``/search/csv/``. A match whose score is below
-    ``min_score`` comes back ``low-score``.
+    to ``/search/``; several go to ``/search/csv/``, ``batch_rows`` per request. A match
+    whose score is below ``min_score`` comes back ``low-score``.
 
     Raises:
         DatamiError: as the :class:`BanClient` methods, when the whole request fails.
@@ -250,8 +255,9 @@ def geocode(queries: Sequence[AddressQuery], client: BanClient, min_score: float
     matches: dict[int, Match | None | Literal["error"]] = {}
     if len(sent) == 1:
         matches[sent[0].row] = client.search(sent[0].address, sent[0].postcode)
-    elif sent:
-        matches = client.search_csv(sent)
+    else:
+        for start in range(0, len(sent), batch_rows):
+            matches.update(client.search_csv(sent[start : start + batch_rows]))
     return [_result(query, matches.get(query.row), min_score) for query in queries]
 
 
