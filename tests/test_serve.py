@@ -234,3 +234,18 @@ def test_workspace_does_not_import_textual():
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert completed.stdout.strip() == "False"
+
+
+async def test_failed_claim_shown_in_browser():
+    from datami_py.ui.screens.load_error import LoadErrorScreen
+    from datami_py.web.session import SessionFailedApp
+
+    app = SessionFailedApp("/srv/data is not inside a git repository.", "en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, LoadErrorScreen):
+                break
+
+        assert isinstance(app.screen, LoadErrorScreen)
+        assert str(app.screen.query_one("#error-text").render()) == "/srv/data is not inside a git repository."

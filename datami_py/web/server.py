@@ -2,9 +2,9 @@
 
 textual-serve (version 1.1) starts one process per browser connection and relays the
 terminal through a websocket. Its own page loads the "Roboto Mono" font from Google
-Fonts, so this server renders its own page (``templates/serve.html``) that takes the font
-files textual-serve ships in its ``static`` folder, with a Content-Security-Policy that
-lets the browser load nothing from another origin.
+Fonts. This server renders its own page instead (``templates/serve.html``). That page
+takes the font files textual-serve ships in its ``static`` folder, and its
+Content-Security-Policy lets the browser load nothing from another origin.
 
 The server has no login of its own. It binds to 127.0.0.1 unless told otherwise, and
 anything else must sit behind a reverse proxy that authenticates users.
@@ -104,7 +104,7 @@ class DatamiServer(Server):
         self.debug = debug
         self.initialize_logging()
         # textual-serve copies each session's standard error to standard output when the session
-        # ends; line buffering shows it at once when the output goes to a pipe or a log file.
+        # ends. Line buffering shows it at once, even when the output goes to a pipe or a file.
         if hasattr(sys.stdout, "reconfigure"):
             sys.stdout.reconfigure(line_buffering=True)
         asyncio.run(self._serve_until_stopped())

@@ -30,11 +30,16 @@ SESSION_LABEL = message("serve.session-label", "web session {session}")
 BRANCH_PUBLISHED = message("serve.branch-published", "The branch {branch} is now in the served repository.")
 
 
+def _css_paths_in_full(paths: str | Path | list[str | Path]) -> list[str]:
+    """Return the app's CSS files as absolute paths: Textual reads relative ones from a subclass's own folder."""
+    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    return [str(Path(ui_app.__file__).parent / item) for item in items]
+
+
 class WebDatamiApp(DatamiApp):
     """The terminal app, run by one browser session in the working copy of ``workspace``."""
 
-    # Textual reads a relative CSS_PATH from the subclass's own folder, so name the app's file in full.
-    CSS_PATH = str(Path(ui_app.__file__).parent / "app.tcss")
+    CSS_PATH = _css_paths_in_full(DatamiApp.CSS_PATH)
 
     def __init__(self, workspace: Workspace, language: str = "en", resource: str | None = None) -> None:
         super().__init__(workspace.package, language, resource)
@@ -42,7 +47,7 @@ class WebDatamiApp(DatamiApp):
         self.sub_title = render(SESSION_LABEL, language, session=workspace.identifier)
 
     def proposal_title(self, files: list[str]) -> str:
-        """Return the usual default title followed by the session, so that two sessions never share a branch name."""
+        """Return the usual default title followed by the session, so that default titles and their branch names differ between sessions."""
         return self.tr(SESSION_TITLE, title=super().proposal_title(files), session=self.workspace.identifier)
 
     def proposal_made(self, branch: str, local: bool) -> None:
