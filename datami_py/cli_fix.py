@@ -153,11 +153,7 @@ def _regeocode(session: Session, opened: OpenTable, api_url: str | None, yes: bo
     if not candidates:
         click.echo(render(NOTHING_TO_GEOCODE, language))
         return
-    rows = [row for row, _ in candidates]
-    reasons = {row: problem for row, problem in candidates if problem is not None}
-    review_and_apply(
-        session, opened, rows, api_url=api_url, min_score=DEFAULT_MIN_SCORE, yes=yes, dry_run=dry_run, language=language, reasons=reasons
-    )
+    review_and_apply(session, opened, candidates, api_url=api_url, min_score=DEFAULT_MIN_SCORE, yes=yes, dry_run=dry_run, language=language)
 
 
 def _fix_line(table: Table, item: Fix, language: str) -> str:

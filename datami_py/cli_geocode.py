@@ -100,11 +100,7 @@ def geocode_command(
         if not candidates:
             click.echo(render(NOTHING_TO_GEOCODE, language))
             return
-        rows = [row for row, _ in candidates]
-        reasons = {row: problem for row, problem in candidates if problem is not None}
-        review_and_apply(
-            session, opened, rows, api_url=api_url, min_score=min_score, yes=yes, dry_run=dry_run, language=language, reasons=reasons
-        )
+        review_and_apply(session, opened, candidates, api_url=api_url, min_score=min_score, yes=yes, dry_run=dry_run, language=language)
     except DatamiError as error:
         click.echo(render(ERROR_LINE, language, message=describe(error, language)), err=True)
         context.exit(1)
@@ -113,19 +109,20 @@ def geocode_command(
 def review_and_apply(
     session: Session,
     opened: OpenTable,
-    rows: Sequence[int],
+    candidates: Sequence[tuple[int, PositionProblem | None]],
     *,
     api_url: str | None,
     min_score: float,
     yes: bool,
     dry_run: bool,
     language: str,
-    reasons: dict[int, PositionProblem] | None = None,
 ) -> int:
-    """Geocode ``rows``, print the review, ask which results to apply, apply and save them.
+    """Geocode the rows of ``candidates``, print the review, ask which results to apply, apply and save them.
 
-    ``reasons`` gives the position problem of rows, shown beside them. Returns the number of rows changed. Nothing is written with ``dry_run``, when no
-    result is accepted, or when the prompt ends (end of input or Ctrl+C).
+    ``candidates`` are (row id, position problem or None), as :func:`problems_to_geocode`
+    returns them; the review shows each problem beside its row. Returns the number of
+    rows changed. Nothing is written with ``dry_run``, when no result is accepted, or when
+    the prompt ends (end of input or Ctrl+C).
 
     Raises:
         DatamiError: when the table has no address fields, the address API fails, or
@@ -136,8 +133,9 @@ def review_and_apply(
     if not fields.address:
         raise DatamiError(NO_ADDRESS_FIELDS, Location(file=table.file), resource=table.name)
     client = BanClient(api_url)
-    click.echo(render(QUERYING, language, count=len(rows), url=client.api_url))
-    results = geocode_rows(table, opened.resource.settings, rows, client, min_score)
+    click.echo(render(QUERYING, language, count=len(candidates), url=client.api_url))
+    results = geocode_rows(table, opened.resource.settings, [row for row, _ in candidates], client, min_score)
+    reasons = {row: problem for row, problem in candidates if problem is not None}
     applicable = print_review(table, results, min_score, language, reasons)
 
     if dry_run:
