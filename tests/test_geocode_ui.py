@@ -148,3 +148,20 @@ async def test_palette_entry_opens_review(places):
                 break
         assert isinstance(app.screen, GeocodeReviewScreen)
         assert len(app.screen.results) == 5
+
+
+async def test_nothing_to_geocode_notice(places, ban):
+    (places / CSV).write_bytes(b"id,adresse,code_postal,commune,latitude,longitude\r\nL1,8 Boulevard du Port,80000,Amiens,49.8941,2.2958\r\n")
+    app = DatamiApp(places, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        main = await wait_for_main(app, pilot)
+
+        await pilot.press("G")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+        messages = [notice.message for notice in app._notifications]
+        assert "No row needs geocoding: every position is filled in and in its département." in messages
+        assert isinstance(app.screen, MainScreen)
+        assert not main.table.is_dirty
+        assert ban.requests == []

@@ -30,7 +30,7 @@ KEY_ACCEPT_ALL = message("ui.key.geocode-accept-all", "Accept all")
 TITLE = message("ui.geocode.title", "Geocoding: {count} result(s) to review")
 HINT = message(
     "ui.geocode.hint",
-    "Space accepts or refuses a row, A accepts all, Enter applies the accepted rows, Escape cancels. "
+    "Space accepts or refuses a row, a accepts all, Enter applies the accepted rows, Escape cancels. "
     "Results below the minimum score, or not found, are never applied.",
 )
 COLUMNS = message("ui.geocode.columns", "Row|Key|Problem|Before|After|Score|Address found|Decision")
