@@ -106,3 +106,27 @@ async def test_review_proposes_one_branch_per_kind(package):
         "main",
     ]
     assert git(package, "status", "--porcelain") == ""
+
+
+async def test_links_are_checked_on_request(package, github_emulator, monkeypatch):
+    from tests.github_emulator import EDITOR_TOKEN
+    from tests.test_links import NAME, OWNER, tree_paths
+
+    github_emulator.create_repo(OWNER, NAME, {path: b"" for path in tree_paths()})
+    monkeypatch.setenv("GITHUB_API_URL", github_emulator.base_url)
+    monkeypatch.setenv("GITHUB_TOKEN", EDITOR_TOKEN)
+    app = DatamiApp(package, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        fixes_screen = await open_fixes(app, pilot)
+        assert not any(fix.kind == "links" for fix in fixes_screen.fixes)
+
+        await pilot.press("l")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, FixesScreen) and app.screen is not fixes_screen:
+                break
+
+        checked = app.screen
+        assert isinstance(checked, FixesScreen) and checked.links_checked
+        # Of the 32 broken links, the 5 with decomposed accents are already repaired by the nfc fix.
+        assert len([fix for fix in checked.fixes if fix.kind == "links"]) == 27

@@ -20,8 +20,15 @@ from datami_py.ui import strings
 PREVIEW_LENGTH = 70
 
 
-class FixesScreen(ModalScreen[list[Fix] | None]):
+# The result of pressing l: the main screen checks the links, then opens the screen again.
+CHECK_LINKS = "check-links"
+
+
+class FixesScreen(ModalScreen[list[Fix] | str | None]):
     """Lists ``fixes`` (all ticked) and dismisses with the ticked ones, or None when cancelled.
+
+    ``l`` dismisses with :data:`CHECK_LINKS` when the links were not checked yet
+    (``links_checked`` False), because checking reads repository file lists over the network.
 
     Several fixes of one cell chain (spaces trimmed, then accents normalized), each
     starting from the previous one's result. The ticked ones are applied with
@@ -36,13 +43,24 @@ class FixesScreen(ModalScreen[list[Fix] | None]):
         Binding("a", "select_all", strings.KEY_FIXES_ALL),
         Binding("n", "select_none", strings.KEY_FIXES_NONE),
         Binding("k", "toggle_kind", strings.KEY_FIXES_KIND),
+        Binding("l", "check_links", strings.KEY_FIXES_LINKS),
     ]
 
-    def __init__(self, table: Table, fixes: list[Fix], kind_titles: dict[str, str]) -> None:
+    def __init__(self, table: Table, fixes: list[Fix], kind_titles: dict[str, str], *, links_checked: bool = False) -> None:
         super().__init__()
         self.table = table
         self.fixes = fixes
         self.kind_titles = kind_titles
+        self.links_checked = links_checked
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer ``l`` only while the links are unchecked."""
+        if action == "check_links":
+            return not self.links_checked
+        return True
+
+    def action_check_links(self) -> None:
+        self.dismiss(CHECK_LINKS)
 
     def compose(self) -> ComposeResult:
         counts = Counter(fix.kind for fix in self.fixes)

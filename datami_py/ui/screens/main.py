@@ -26,7 +26,7 @@ from datami_py.ui.screens.conflicts import ConflictScreen
 from datami_py.ui.screens.dialogs import ChoiceDialog, TextDialog
 from datami_py.ui.screens import geocode_review
 from datami_py.ui.screens.filters import FiltersScreen
-from datami_py.ui.screens.fixes import FixesScreen
+from datami_py.ui.screens.fixes import CHECK_LINKS, FixesScreen
 from datami_py.ui.screens.help import HelpScreen
 from datami_py.ui.screens.review import ReviewScreen
 from datami_py.ui.screens.row_editor import RowEditorScreen
@@ -427,12 +427,21 @@ class MainScreen(Screen[None]):
     def action_fixes(self) -> None:
         self.open_fixes()
 
-    def open_fixes(self) -> None:
-        """Show every cell the clean-ups would change; apply the ticked ones as undoable edits."""
-        fixes = find_fixes(self.table, self.settings)
+    def open_fixes(self, fixes: list[Fix] | None = None, links_checked: bool = False) -> None:
+        """Show every cell the clean-ups would change; apply the ticked ones as undoable edits.
+
+        ``fixes`` comes from :meth:`check_links`; by default the clean-ups are found
+        without link checking, which reads file lists over the network.
+        """
+        if fixes is None:
+            fixes = find_fixes(self.table, self.settings)
         titles = {kind: self.app.tr(code) for kind, code in SPLIT_TITLES.items()}
 
-        def chosen(selected: list[Fix] | None) -> None:
+        def chosen(selected: list[Fix] | str | None) -> None:
+            if selected == CHECK_LINKS:
+                self.notify(self.app.tr(strings.FIXES_CHECKING_LINKS))
+                self.check_links()
+                return
             if not selected:
                 return
             applied = apply_chosen_fixes(self.app.editor, fixes, selected)
@@ -441,7 +450,20 @@ class MainScreen(Screen[None]):
                 self.validate()
             self.notify(self.app.tr(strings.FIXES_APPLIED, count=applied))
 
-        self.app.push_screen(FixesScreen(self.table, fixes, titles), chosen)
+        self.app.push_screen(FixesScreen(self.table, fixes, titles, links_checked=links_checked), chosen)
+
+    @work(thread=True, exclusive=True, group="links")
+    def check_links(self) -> None:
+        """Find the clean-ups again with link checking, then show them."""
+        from datami_py.links import LinkChecker
+
+        try:
+            checker = LinkChecker.for_package(self.session.package.root)
+            fixes = find_fixes(self.table, self.settings, links=checker)
+        except DatamiError as error:
+            self.app.call_from_thread(self.notify, describe(error, self.app.language), severity="error", timeout=20)
+            return
+        self.app.call_from_thread(self.open_fixes, fixes, True)
 
     def _resolve_conflicts(self, title: str, conflicts: dict) -> None:
         """Show both values of each conflicting cell; propose again with the user's choices."""
