@@ -77,9 +77,9 @@ def _devtools_port(process: subprocess.Popen, profile: Path) -> str:
 class Server:
     """``datami serve`` running in a subprocess; ``output`` collects what it prints (stdout and stderr)."""
 
-    def __init__(self, package: Path, state: Path, environment: dict[str, str]) -> None:
+    def __init__(self, package: Path, state: Path, environment: dict[str, str], *options: str) -> None:
         command = [sys.executable, "-c", "from datami_py.cli import main; main()", "serve", str(package),
-                   "--port", "0", "--state", str(state), "--lang", "en"]
+                   "--port", "0", "--state", str(state), "--lang", "en", *options]
         self.process = subprocess.Popen(command, cwd=package, env=environment, stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, text=True)
         self.output: list[str] = []
@@ -96,8 +96,8 @@ class Server:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             for line in list(self.output):
-                if match := re.search(r"http://127\.0\.0\.1:\d+/", line):
-                    return match.group(0)
+                if match := re.search(r"Listening on 127\.0\.0\.1:(\d+)", line):
+                    return f"http://127.0.0.1:{match.group(1)}/"
             assert self.process.poll() is None, "datami serve stopped:\n" + "".join(self.output)
             time.sleep(0.05)
         raise AssertionError("datami serve printed no address within 20 seconds:\n" + "".join(self.output))

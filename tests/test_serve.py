@@ -249,3 +249,16 @@ async def test_failed_claim_shown_in_browser():
 
         assert isinstance(app.screen, LoadErrorScreen)
         assert str(app.screen.query_one("#error-text").render()) == "/srv/data is not inside a git repository."
+
+
+def test_page_addresses_use_public_url(package, tmp_path):
+    server = Server(package, tmp_path / "state", clean_environment(tmp_path), "--public-url", "https://donnees.example.org")
+    try:
+        with urllib.request.urlopen(server.url, timeout=10) as response:
+            page = response.read().decode("utf-8")
+    finally:
+        server.stop()
+
+    assert 'data-session-websocket-url="wss://donnees.example.org/ws"' in page
+    assert 'src="https://donnees.example.org/static/js/textual.js"' in page
+    assert "Open https://donnees.example.org/ in a web browser. Press Ctrl+C to stop the server.\n" in server.output

@@ -16,14 +16,20 @@ from playwright.sync_api import sync_playwright
 
 from tests.browser import Server, Tab, chromium, clean_environment, save_screenshot
 from tests.github_emulator import EDITOR_LOGIN, EDITOR_TOKEN
-from tests.helpers import git
+from datami_py.session import Session
+from tests.helpers import REPOSITORY, git
 from tests.test_propose_github_cli import package_files
 
 OWNER, NAME = "decider-ensemble", "donnees"
 CSV = "data/decider-ensemble-ressources-geocoded.csv"
 BRANCH_PREFIX = "datami/update-data-decider-ensemble-ressources-geocoded.csv-web-session-"
-# Tab presses from the row editor's scroll area to the SITE WEB input, the 15th field.
-TABS_TO_SITE_WEB = 15
+
+def tabs_to_field(name: str) -> int:
+    """Return the Tab presses from the row editor's scroll area to the input of field ``name``: one per field before it, plus one."""
+    table = Session.open(REPOSITORY).table()
+    names = [field for field in table.field_names if table.column_of(field) is not None]
+    return names.index(name) + 1
+
 
 
 @pytest.fixture
@@ -69,7 +75,7 @@ def edit_site(tab: Tab, search: str, value: str) -> None:
 
     # Typed text goes to the widget focused when it arrives, so let every Tab take effect first.
     start = tab.mark()
-    tab.press(*["Tab"] * TABS_TO_SITE_WEB)
+    tab.press(*["Tab"] * tabs_to_field("SITE WEB"))
     tab.settle(start)
     tab.press_and_settle("Home", "Control+k")
     tab.type(value)

@@ -119,8 +119,8 @@ class DatamiServer(Server):
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
         await site.start()
+        self.port = runner.addresses[0][1]
         if not self._fixed_public_url:
-            self.port = runner.addresses[0][1]
             self.public_url = f"http://{_url_host(self.host)}:{self.port}"
         logger.info("Listening on %s:%s", self.host, self.port)
         self.echo(render(LISTENING, self.language, url=f"{self.public_url}/"))
