@@ -522,8 +522,24 @@ def test_invalid_answer_fails_cleanly(places, ban):
     result = CliRunner().invoke(cli, ["geocode", str(places), "--yes"])
 
     assert result.exit_code == 1
-    assert "Error: The address service at" in result.stderr
-    assert "sent a response that is not valid CSV: missing column(s) datami_row" in result.stderr
+    assert result.stderr == (
+        f"Error: The address service at {ban.url} sent a response that is not valid CSV: missing column(s) datami_row, "
+        "latitude, longitude, result_score. Check that --api-url gives the address API (such as https://api-adresse.data.gouv.fr).\n"
+    )
+    assert git(places, "status", "--porcelain") == ""
+
+
+def test_server_error_fails_cleanly_in_french(places, ban):
+    ban.add("Rue Inconnue", "error-503")
+    ban.addresses.insert(0, ban.addresses.pop())
+
+    result = CliRunner().invoke(cli, ["--lang", "fr", "geocode", str(places), "--yes"])
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Erreur\u00a0: Le service d’adresses {ban.url} a échoué avec le statut HTTP 503 (3 essais). Réessayez plus tard.\n"
+    )
+    assert len(ban.requests) == 3
     assert git(places, "status", "--porcelain") == ""
 
 
