@@ -537,7 +537,7 @@ def test_server_error_fails_cleanly_in_french(places, ban):
 
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Erreur\u00a0: Le service d’adresses {ban.url} a échoué avec le statut HTTP 503 (3 essais). Réessayez plus tard.\n"
+        f"Erreur : Le service d’adresses {ban.url} a échoué avec le statut HTTP 503 (3 essais). Réessayez plus tard.\n"
     )
     assert len(ban.requests) == 3
     assert git(places, "status", "--porcelain") == ""
