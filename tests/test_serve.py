@@ -80,6 +80,23 @@ def test_claim_takes_over_saved_edits(package, tmp_path):
     assert again.restored is True
 
 
+def test_claim_takes_latest_abandoned_first(package, tmp_path):
+    older = claim_workspace(tmp_path / "state", package)
+    newer = claim_workspace(tmp_path / "state", package)
+    for workspace, edited in ((older, 1_000_000_000), (newer, 1_500_000_000)):
+        journal = workspace.journal / "resource-0123.jsonl"
+        journal.write_text("{}\n", encoding="utf-8")
+        os.utime(journal, (edited, edited))
+        os.utime(workspace.folder / "lock", (edited, edited))
+        workspace.release()
+
+    first = claim_workspace(tmp_path / "state", package)
+    second = claim_workspace(tmp_path / "state", package)
+
+    assert first.folder == newer.folder
+    assert second.folder == older.folder
+
+
 def test_claim_removes_finished_sessions(package, tmp_path):
     first = claim_workspace(tmp_path / "state", package)
     first.release()

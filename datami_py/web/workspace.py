@@ -170,8 +170,14 @@ def _folders(sessions: Path) -> list[Path]:
 
 def _last_activity(folder: Path) -> float:
     """Return the time of the last edit or claim in ``folder`` (journal writes update their file's mtime)."""
-    paths = [folder / "lock", *(folder / "journal").glob("*")]
-    return max((path.stat().st_mtime for path in paths if path.exists()), default=0.0)
+    times = []
+    for path in [folder / "lock", *(folder / "journal").glob("*")]:
+        try:
+            times.append(path.stat().st_mtime)
+        except FileNotFoundError:
+            # A live session deleted its journal (a save) since the folder was listed.
+            continue
+    return max(times, default=0.0)
 
 
 def _has_unfinished_work(folder: Path) -> bool:
