@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from datami_py.ui import map_strings, strings
+from datami_py.ui.screens import geocode_review
 
 # (key, description codes), in the order of the help screen.
 KEYS = [
@@ -32,6 +33,7 @@ KEYS = [
     ("r, p", (strings.KEY_PROPOSE,)),
     ("r, P", (strings.KEY_PROPOSE_SPLIT,)),
     ("r, x", (strings.KEY_FIXES,)),
+    ("G", (geocode_review.KEY_GEOCODE,)),
     ("n / p", (strings.KEY_NEXT_PAGE, strings.KEY_PREVIOUS_PAGE)),
     ("n / p", (map_strings.KEY_NEXT_POINT, map_strings.KEY_PREVIOUS_POINT)),
     ("n / p", (map_strings.KEY_NEXT_CHART, map_strings.KEY_PREVIOUS_CHART)),
