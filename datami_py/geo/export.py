@@ -129,8 +129,9 @@ def export_geojson(table: Table, settings: dict[str, Any], path: Path | str) -> 
         DatamiError: ``geo.no-coordinate-fields``, or ``geo.write-failed`` when the file cannot be written.
     """
     point_set = points(table, settings)
-    collection = {"type": "FeatureCollection", "features": features(table, point_set)}
-    write_text(Path(path), json.dumps(collection, ensure_ascii=False, indent=1) + "\n")
+    # One feature per line: readable and diffable, and json's C encoder only runs without indent.
+    lines = ",\n".join(json.dumps(feature, ensure_ascii=False) for feature in features(table, point_set))
+    write_text(Path(path), '{"type": "FeatureCollection", "features": [\n' + lines + "\n]}\n")
     return point_set
 
 

@@ -13,6 +13,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from datami_py.geo.departements import ATTRIBUTION, departement_counts, departement_outlines, require
 from datami_py.geo.export import (
     LEGEND_TITLE,
@@ -51,8 +53,8 @@ def export_png(table: Table, settings: dict[str, Any], path: Path | str, languag
     stops = choropleth_stops(settings)
     outlines = departement_outlines()
     outlines["color"] = outlines["code"].map(lambda code: color_for(counts.get(code, 0), stops))
-    longitudes = [point.longitude for point in point_set.points]
-    latitudes = [point.latitude for point in point_set.points]
+    longitudes = np.array([point.longitude for point in point_set.points], dtype=float)
+    latitudes = np.array([point.latitude for point in point_set.points], dtype=float)
     marker_color = point_color(settings)
 
     figure = figures.Figure(figsize=PAGE_INCHES, dpi=DPI)
@@ -84,7 +86,7 @@ def export_png(table: Table, settings: dict[str, Any], path: Path | str, languag
     return point_set
 
 
-def _draw_overseas(figure: Any, outlines: Any, longitudes: list[float], latitudes: list[float], color: str) -> None:
+def _draw_overseas(figure: Any, outlines: Any, longitudes: np.ndarray, latitudes: np.ndarray, color: str) -> None:
     inset_height = 0.8 / len(OVERSEAS)
     for index, code in enumerate(OVERSEAS):
         bottom = 0.9 - (index + 1) * inset_height
@@ -99,11 +101,13 @@ def _draw_overseas(figure: Any, outlines: Any, longitudes: list[float], latitude
             spine.set_color("#888888")
 
 
-def _draw(axes: Any, outlines: Any, longitudes: list[float], latitudes: list[float], color: str, extent: tuple[float, ...]) -> None:
+def _draw(axes: Any, outlines: Any, longitudes: np.ndarray, latitudes: np.ndarray, color: str, extent: tuple[float, ...]) -> None:
     west, south, east, north = extent
     outlines.plot(ax=axes, color=outlines["color"], edgecolor="#004494", linewidth=0.25)
-    if longitudes:
-        axes.scatter(longitudes, latitudes, s=9, color=color, edgecolors="white", linewidths=0.4, zorder=3)
+    # Only the points inside the frame: matplotlib would draw the others outside it anyway.
+    inside = (longitudes >= west) & (longitudes <= east) & (latitudes >= south) & (latitudes <= north)
+    if inside.any():
+        axes.scatter(longitudes[inside], latitudes[inside], s=9, color=color, edgecolors="white", linewidths=0.4, zorder=3)
     axes.set_xlim(west, east)
     axes.set_ylim(south, north)
     # Degrees of longitude shrink with latitude: keep shapes true at the centre of the frame.
