@@ -25,10 +25,10 @@ CSV = "data/decider-ensemble-ressources-geocoded.csv"
 BRANCH_PREFIX = "datami/update-data-decider-ensemble-ressources-geocoded.csv-web-session-"
 
 def tabs_to_field(name: str) -> int:
-    """Return the Tab presses from the row editor's scroll area to the input of field ``name``: one per field before it, plus one."""
+    """Return the Tab presses from the row editor's first field to the input of field ``name``: one per field before it."""
     table = Session.open(REPOSITORY).table()
     names = [field for field in table.field_names if table.column_of(field) is not None]
-    return names.index(name) + 1
+    return names.index(name)
 
 
 

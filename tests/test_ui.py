@@ -216,3 +216,15 @@ async def test_conflict_resolved_side_by_side(tmp_path, github_emulator, monkeyp
     assert len(pulls) == 1
     proposed = github_emulator.read_file("decider-ensemble", "donnees", pulls[0]["head"]["sha"], CSV)
     assert proposed == upstream.replace(b",https://www.saintmartinduriage.fr,", b",https://mairie.saintmartinduriage.fr,", 1)
+
+
+async def test_escape_leaves_search_box(package):
+    app = DatamiApp(package, "fr")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_main(app, pilot)
+        await pilot.press("slash", *"budget", "escape")
+
+        assert not isinstance(app.focused, Input)
+        assert screen.query_one("#search", Input).value == "budget"
+        await pilot.press("t")
+        assert screen.current_view == "table"

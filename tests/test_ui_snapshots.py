@@ -26,10 +26,10 @@ from tests.test_ui import wait_for_main
 
 SIZE = (120, 40)
 LANGUAGES = ["fr", "en"]
-# In the row editor the focus starts on the scrolling form and Tab follows the schema's
-# field order, so the 10th Tab reaches NOM_PORTEUR_PROJET. Focusing an input by Tab
+# In the row editor the focus starts on the first field and Tab follows the schema's
+# field order, so the 9th Tab reaches NOM_PORTEUR_PROJET. Focusing an input by Tab
 # selects its text, so typing replaces it.
-TABS_TO_OWNER = 10
+TABS_TO_OWNER = 9
 NEW_OWNER = "Conseil du Gers"
 
 

@@ -115,3 +115,4 @@ FIXES_APPLIED = message("ui.fixes.applied", "{count} cell(s) cleaned up. Save wi
 PROPOSE_SPLIT_PART = message("ui.propose.split-part", "{title} ({cells} cell(s)): {place}")
 KEY_FIXES_LINKS = message("ui.key.fixes-links", "Check links to repository files")
 FIXES_CHECKING_LINKS = message("ui.fixes.checking-links", "Checking the links against the repositories' file lists…")
+KEY_LEAVE_SEARCH = message("ui.key.leave-search", "Leave the search box")

@@ -44,6 +44,7 @@ class MainScreen(Screen[None]):
 
     BINDINGS = [
         Binding("slash", "search", strings.KEY_SEARCH),
+        Binding("escape", "leave_search", strings.KEY_LEAVE_SEARCH, show=False),
         Binding("t", "show('table')", strings.KEY_TABLE),
         Binding("c", "show('cards')", strings.KEY_CARDS),
         Binding("m", "show('map')", map_strings.KEY_MAP),
@@ -196,6 +197,11 @@ class MainScreen(Screen[None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "search":
+            self._focus_view()
+
+    def action_leave_search(self) -> None:
+        """Leave the search box with Escape, keeping the search, so that the view's keys work again."""
+        if isinstance(self.focused, Input):
             self._focus_view()
 
     def action_show(self, name: str) -> None:

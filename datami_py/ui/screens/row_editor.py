@@ -67,6 +67,11 @@ class RowEditorScreen(ModalScreen[dict[str, str] | None]):
                 yield Button(self.app.tr(strings.BUTTON_CANCEL), id="cancel")
         yield Footer()
 
+    def on_mount(self) -> None:
+        # Typing goes straight into the first field, as in any form; Tab moves to the next.
+        if self.names:
+            self.query_one(f"#{_widget_id(0)}").focus()
+
     def _field_widgets(self, index: int, name: str) -> ComposeResult:
         descriptor = self.table.field(name)
         required = bool((descriptor.get("constraints") or {}).get("required")) or name in self.table.primary_key
