@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from datami_py.cli.help_i18n import DatamiCommand
 from datami_py.errors import DatamiError, describe
 from datami_py.fixes import DESCRIPTIONS, KINDS, REVIEWED_KINDS, Fix, apply_fixes, count_fixes, find_fixes
 from datami_py.i18n import detect_language, message, render
@@ -33,7 +34,7 @@ DRY_RUN_DONE = message("fixes.dry-run", "Nothing was written (--dry-run): {count
 FIXES_SAVED = message("fixes.saved", "Saved {file}: {count} change(s) applied.")
 
 
-@click.command("fix")
+@click.command("fix", cls=DatamiCommand)
 @click.argument("arguments", nargs=-1, metavar="[PACKAGE] KIND...")
 @click.option("--resource", help="Name of the resource (default: the first one).")
 @click.option("--list", "list_kinds", is_flag=True, help="List each kind of fix with the number of cells it would change.")

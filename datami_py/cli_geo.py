@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from datami_py.cli.help_i18n import DatamiCommand
 from datami_py.errors import DatamiError, describe
 from datami_py.i18n import detect_language, message, render
 from datami_py.session import Session
@@ -54,7 +55,7 @@ def _fail(error: DatamiError, language: str) -> None:
     click.get_current_context().exit(1)
 
 
-@click.command("map")
+@click.command("map", cls=DatamiCommand)
 @click.argument("package", required=False, default=".", type=click.Path(path_type=Path))
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write: .geojson, .png or .html.")
 @click.option("--resource", help="Name of the resource (default: the first one).")
@@ -93,7 +94,7 @@ def map_command(package: Path, output: Path, resource: str | None, list_unplaced
             click.echo(render(UNPLACED_LINE, language, row=table.row_number(item.row), key=key, reason=reason))
 
 
-@click.command("chart")
+@click.command("chart", cls=DatamiCommand)
 @click.argument("package", required=False, default=".", type=click.Path(path_type=Path))
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path), help="PNG file to write.")
 @click.option("--chart", "number", type=click.IntRange(min=1), default=1, show_default=True, help="Number of the chart in the resource settings, from 1.")

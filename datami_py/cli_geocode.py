@@ -18,6 +18,7 @@ from pathlib import Path
 
 import click
 
+from datami_py.cli.help_i18n import DatamiCommand
 from datami_py.errors import DatamiError, Location, describe
 from datami_py.geo.checks import (
     NO_ADDRESS_FIELDS,
@@ -61,7 +62,7 @@ SAVED = message("geocode.saved", "Saved {file}: {count} row(s) geocoded. See the
 SELECTIONS = ("needed", "all", "missing", "outliers")
 
 
-@click.command("geocode")
+@click.command("geocode", cls=DatamiCommand)
 @click.argument("package", required=False, default=".", type=click.Path(path_type=Path))
 @click.option("--all", "selection", flag_value="all", help="Geocode every row.")
 @click.option("--missing", "selection", flag_value="missing", help="Geocode only the rows without a position.")

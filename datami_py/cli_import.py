@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from datami_py.cli.help_i18n import DatamiCommand
 from datami_py.errors import DatamiError, Finding, Location, describe
 from datami_py.i18n import detect_language, message, render
 from datami_py.package import importer
@@ -35,7 +36,7 @@ WRITTEN = message(
 DESCRIPTOR_NAME = "datapackage.json"
 
 
-@click.command("import-datami")
+@click.command("import-datami", cls=DatamiCommand)
 @click.argument("gitfiles", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--source-dir",

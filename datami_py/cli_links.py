@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from datami_py.cli.help_i18n import DatamiCommand
 from datami_py.errors import DatamiError, describe, describe_location
 from datami_py.i18n import detect_language, message, render
 from datami_py.links import CellCheck, LinkChecker
@@ -36,7 +37,7 @@ SUMMARY = message(
 )
 
 
-@click.command("links")
+@click.command("links", cls=DatamiCommand)
 @click.argument("package", required=False, default=".", type=click.Path(path_type=Path))
 @click.option("--resource", help="Name of the resource (default: the first one).")
 @click.option("--json", "as_json", is_flag=True, help="Print every checked link as JSON.")

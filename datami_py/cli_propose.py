@@ -13,6 +13,7 @@ from typing import Literal
 
 import click
 
+from datami_py.cli.help_i18n import DatamiCommand
 from datami_py.cli_remote import local_package
 from datami_py.errors import DatamiError, describe
 from datami_py.forge.local import ProposalResult, propose_local, restore_data_files
@@ -61,7 +62,7 @@ GITHUB_REPOSITORY_INVALID = message(
 )
 
 
-@click.command("propose")
+@click.command("propose", cls=DatamiCommand)
 @click.argument("package", required=False, default=".", type=click.Path(path_type=Path))
 @click.option("--title", help="Title of the proposal, kept as typed (default: “Update” and the changed files).")
 @click.option("--message", "description", help="Longer description, added to the commit message and the pull request.")

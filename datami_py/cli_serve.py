@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from datami_py.cli.help_i18n import DatamiCommand
 from datami_py.errors import DatamiError
 from datami_py.gitrepo import repository_root
 from datami_py.i18n import detect_language, message
@@ -16,7 +17,7 @@ from datami_py.i18n import detect_language, message
 PACKAGE_MISSING = message("serve.package-missing", "{path} does not exist. Give the folder of the data package or its datapackage.json.")
 
 
-@click.command("serve")
+@click.command("serve", cls=DatamiCommand)
 @click.argument("package", required=False, default=".", type=click.Path(path_type=Path))
 @click.option("--resource", help="Name of the resource (default: the first one).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on. Keep 127.0.0.1 unless a reverse proxy with a login is in front.")

@@ -19,6 +19,7 @@ from datami_py.cli_geocode import geocode_command
 from datami_py.cli_propose import propose
 from datami_py.cli_serve import serve
 from datami_py.cli_remote import local_package
+from datami_py.cli.help_i18n import DatamiGroup, language_from_arguments
 from datami_py.cli.output import error_line, report_error, report_findings, say, say_json
 from datami_py.errors import DatamiError, describe
 from datami_py.i18n import detect_language, message, render
@@ -89,7 +90,7 @@ def guarded(exit_code: int = 1) -> Callable[[Callable[..., Any]], Callable[..., 
     return decorate
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=DatamiGroup, invoke_without_command=True)
 @LANGUAGE_OPTION
 @click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
 @click.version_option(package_name="datami-py")
@@ -365,15 +366,7 @@ def main() -> None:
     except Exception as error:  # noqa: BLE001 - the last line of defence before the user
         if debug:
             raise
-        language = detect_language(_language_from_argv(sys.argv[1:]))
+        language = detect_language(language_from_arguments(sys.argv[1:]))
         click.echo(error_line(render(INTERNAL_ERROR, language, error=type(error).__name__), language), err=True)
         sys.exit(3)
 
-
-def _language_from_argv(arguments: list[str]) -> str | None:
-    for index, argument in enumerate(arguments):
-        if argument.startswith("--lang="):
-            return argument.split("=", 1)[1]
-        if argument == "--lang" and index + 1 < len(arguments):
-            return arguments[index + 1]
-    return None
