@@ -228,3 +228,21 @@ async def test_escape_leaves_search_box(package):
         assert screen.query_one("#search", Input).value == "budget"
         await pilot.press("t")
         assert screen.current_view == "table"
+
+
+async def test_review_shows_saved_edits_not_proposed(package):
+    from textual.widgets import DataTable
+
+    app = DatamiApp(package, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_main(app, pilot)
+        row = screen.table.find_row("Co-construction de la révision du Plan Local d'Urbanisme")
+        app.editor.set_cell(row, "SITE WEB", "https://mairie.saintmartinduriage.fr")
+        screen.rows_table.focus()
+        await pilot.press("ctrl+s", "r")
+        await pilot.pause()
+
+        assert isinstance(app.screen, ReviewScreen)
+        changes = app.screen.query_one("#changes", DataTable)
+        assert changes.row_count == 1
+        assert changes.get_row_at(0)[2:] == ["SITE WEB", "mairie.saintmartinduriage.fr", "https://mairie.saintmartinduriage.fr"]

@@ -12,6 +12,7 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static
 from datami_py.errors import DatamiError, describe
 from datami_py.session import OpenTable, Session
 from datami_py.table import Edit, query
+from datami_py.table.diff import TableDiff
 from datami_py.ui import map_strings, strings
 from datami_py.ui.screens.card_detail import CardDetailScreen
 from datami_py.forge.github import propose_github
@@ -37,6 +38,11 @@ from datami_py.ui.widgets.rows_table import RowsTable
 from datami_py.ui.widgets.terminal_map import TerminalMap
 from datami_py.validation import ValidationReport
 from datami_py.views import TableView
+
+
+# Above this size the review shows only the unsaved edits: comparing with the committed file
+# would read it again on the UI thread.
+REVIEW_COMMITTED_LIMIT = 20 * 1024 * 1024
 
 
 class MainScreen(Screen[None]):
@@ -342,7 +348,7 @@ class MainScreen(Screen[None]):
         return True
 
     def action_review(self) -> None:
-        diff = self.session.diff_unsaved(self.opened.resource.name)
+        diff = self._changes_to_review()
         report = self.report
         if report is None:
             summary = "…"
@@ -361,6 +367,19 @@ class MainScreen(Screen[None]):
                 self.open_fixes()
 
         self.app.push_screen(ReviewScreen(diff, summary), closed)
+
+    def _changes_to_review(self) -> TableDiff:
+        """Return the saved and unsaved edits since the last commit: what a proposal would contain.
+
+        Outside git, or for a file too large to read again at once, only the unsaved edits.
+        """
+        name = self.opened.resource.name
+        if self.opened.resource.file.stat().st_size > REVIEW_COMMITTED_LIMIT:
+            return self.session.diff_unsaved(name)
+        try:
+            return self.session.diff(name)
+        except DatamiError:
+            return self.session.diff_unsaved(name)
 
     # Proposing
 

@@ -13,7 +13,7 @@ from datami_py.ui import strings
 
 
 class ReviewScreen(ModalScreen[str | None]):
-    """Lists the changes since the last save (row, key, field, before, after) and the validation summary.
+    """Lists the changes since the last commit (row, key, field, before, after) and the validation summary.
 
     ``p`` dismisses with "propose": the main screen then turns the edits into a proposal.
     ``P`` dismisses with "propose-split" (one proposal per kind of fix) and ``x`` with
