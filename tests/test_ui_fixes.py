@@ -36,8 +36,9 @@ async def test_fixes_screen_lists_every_cell_before_and_after(package, language,
         selections = fixes_screen.query_one(SelectionList)
         assert selections.option_count == len(expected)
         assert len(selections.selected) == len(expected)
+        assert sorted(fixes_screen.fixes, key=repr) == sorted(expected, key=repr)
         first = str(selections.get_option_at_index(0).prompt)
-        assert expected[0].field in first
+        assert fixes_screen.fixes[0].field in first
         assert "→" in first
         summary = str(fixes_screen.query_one("#fixes-summary").render())
         assert summary.startswith(summary_start)

@@ -12,12 +12,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from datami_py.fixes import Fix
+from datami_py.fixes import KINDS, Fix
 from datami_py.table import Table
 from datami_py.ui import strings
 
-# Long cells are cut in the preview so that each change stays on one line or two.
-PREVIEW_LENGTH = 70
+# Long cells are cut in the preview so that each change stays on one line.
+PREVIEW_LENGTH = 40
 
 
 # The result of pressing l: the main screen checks the links, then opens the screen again.
@@ -49,7 +49,9 @@ class FixesScreen(ModalScreen[list[Fix] | str | None]):
     def __init__(self, table: Table, fixes: list[Fix], kind_titles: dict[str, str], *, links_checked: bool = False) -> None:
         super().__init__()
         self.table = table
-        self.fixes = fixes
+        # By kind, then in row order. Kinds stay in their order, so a cell's fixes keep theirs.
+        order = {kind: index for index, kind in enumerate(KINDS)}
+        self.fixes = sorted(fixes, key=lambda fix: (order.get(fix.kind, len(order)), table.row_number(fix.row)))
         self.kind_titles = kind_titles
         self.links_checked = links_checked
 
@@ -82,8 +84,9 @@ class FixesScreen(ModalScreen[list[Fix] | str | None]):
     def _prompt(self, fix: Fix) -> Text:
         key = self.table.key_of(fix.row)
         row = self.app.tr(strings.FIXES_ROW, row=self.table.row_number(fix.row), key=key if key is not None else "-")
-        # Text, not markup: cell values and kind titles may contain square brackets.
-        return Text(f"[{self.kind_titles[fix.kind]}] {row} · {fix.field}: «{_shown(fix.before)}» → «{_shown(fix.after)}»")
+        # Text, not markup: cell values and kind titles may contain square brackets. A selection
+        # shows one line, cut at the screen's edge, so the change comes first and a long key last.
+        return Text(f"«{_shown(fix.before)}» → «{_shown(fix.after)}» · {fix.field} · {row} · {self.kind_titles[fix.kind]}")
 
     def on_mount(self) -> None:
         if self.fixes:
