@@ -37,9 +37,9 @@ import click.types
 
 from datami_py.i18n import DEFAULT_LANGUAGE, detect_language, gettext
 
-# Modules whose ``_`` / ``ngettext`` are swapped. click.decorators is left out on purpose:
-# it builds the help of --help and --version once and caches it on the command, so a French
-# text made there would outlive the French run; those help texts go through the help
+# Modules whose ``_`` / ``ngettext`` are swapped. click.decorators is left out because it
+# builds the help of --help and --version once and caches it on the command, so a French
+# text made there would outlive the French run. Those two help texts go through the help
 # catalog like every other option help instead.
 _CLICK_MODULES = (click.core, click.exceptions, click.formatting, click.parser, click.termui, click.types)
 
@@ -179,10 +179,10 @@ def _translated_parameter(parameter: click.Parameter, context: click.Context, la
 
 
 class TranslatedHelp:
-    """Mixin for click commands: help, usage and short help are formatted in the run's language.
+    """Mixin for click commands that formats help, usage and short help in the run's language.
 
-    A French screen is formatted by a shallow copy of the command whose texts are French;
-    the copy is marked so that it formats itself with click's own methods.
+    A French screen is formatted by a shallow copy of the command whose texts are French.
+    The copy is marked, so it formats itself with click's own methods.
     """
 
     _is_translation = False
