@@ -45,7 +45,8 @@ def branch_table(package: Path, branch: str) -> Table:
 
 
 def changed_cells(package: Path, branch: str) -> set[tuple[str, str]]:
-    base, proposed = branch_table(package, "HEAD"), branch_table(package, branch)
+    """Return the (field, new text) of each cell the branch's one commit changes."""
+    base, proposed = branch_table(package, f"{branch}^"), branch_table(package, branch)
     return {(change.field, change.new) for change in diff_tables(base, proposed).cells}
 
 
@@ -74,6 +75,20 @@ def test_each_kind_gets_its_own_branch_with_only_its_cells(package):
     assert changed_cells(package, "datami/nettoyage-other-edits") == {("SOURCE", HAND_EDIT)}
     assert git(package, "status", "--porcelain") == ""
     assert "3 proposal(s), one per kind of fix." in result.output
+
+    # Stacked: each branch starts from the previous one, so they merge in order without conflicts.
+    spaces = git(package, "rev-parse", "datami/nettoyage-remove-the-spaces-around-values").strip()
+    assert git(package, "rev-parse", "datami/nettoyage-add-https-to-links^").strip() == spaces
+    saved = _saved_after(package, ["trim", "scheme"], HAND_EDIT)
+    for branch in ("remove-the-spaces-around-values", "add-https-to-links", "other-edits"):
+        git(package, "merge", "-q", "--no-edit", f"datami/nettoyage-{branch}")
+    assert (package / CSV).read_bytes() == saved
+
+
+def _saved_after(package: Path, kinds: list[str], hand_edit: str) -> bytes:
+    """Return the file as the saved edits left it: on the last branch, which contains every part."""
+    return subprocess.run(["git", "-C", str(package), "show", f"datami/nettoyage-other-edits:{CSV}"],
+                          capture_output=True, check=True).stdout
 
 
 def test_a_cell_fixed_by_two_kinds_goes_with_the_first(package):
@@ -154,7 +169,34 @@ def test_split_opens_one_pull_request_per_kind(tmp_path, github_emulator, monkey
     for title, pull in pulls.items():
         content = github_emulator.read_file("decider-ensemble", "donnees", pull["head"]["sha"], CSV)
         proposed = Table(CsvDocument.parse(content, name=CSV), schema)
+        before = github_emulator.read_file("decider-ensemble", "donnees", pull["base"]["ref"], CSV)
+        base = Table(CsvDocument.parse(before, name=CSV), schema)
         assert {(change.field, change.new) for change in diff_tables(base, proposed).cells} == expected[title]
+    # The postcodes' pull request targets the spaces' branch, so they merge one after the other.
+    spaces = pulls["Remove the spaces around values"]
+    assert spaces["base"]["ref"] == "main"
+    assert pulls["Restore the leading zero of postcodes"]["base"]["ref"] == spaces["head"]["ref"]
     assert "09300" in pulls["Restore the leading zero of postcodes"]["body"]
     assert "09300" not in pulls["Remove the spaces around values"]["body"]
     assert git(clone, "status", "--porcelain") == ""
+
+
+def test_split_from_a_fork_targets_the_base_branch(tmp_path, github_emulator, monkeypatch):
+    from tests.github_emulator import EDITOR_TOKEN
+    from tests.test_propose_github_cli import package_files
+
+    # The editor has no push access: the branches go to a fork, which pull requests cannot target.
+    github_emulator.create_repo("decider-ensemble", "donnees", package_files())
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(github_emulator.bare_path("decider-ensemble", "donnees")), str(clone))
+    monkeypatch.setenv("GITHUB_TOKEN", EDITOR_TOKEN)
+    monkeypatch.setenv("GITHUB_API_URL", github_emulator.base_url)
+    monkeypatch.setenv("DATAMI_JOURNAL_DIR", str(tmp_path / "journals"))
+    assert run(clone, "fix", "scheme", "postcode").exit_code == 0
+
+    result = run(clone, "propose", "--split-by-fix", "--github", "decider-ensemble/donnees")
+
+    assert result.exit_code == 0, result.output
+    pulls = github_emulator.pulls("decider-ensemble", "donnees")
+    assert sorted(pull["title"] for pull in pulls) == ["Add https:// to links", "Restore the leading zero of postcodes"]
+    assert {pull["base"]["ref"] for pull in pulls} == {"main"}

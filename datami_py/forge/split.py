@@ -2,22 +2,29 @@
 
 A reviewer can then merge the trimmed spaces without merging, say, the repaired links.
 Each saved cell change is attributed to the fix kind that produces it from the committed
-value (see :func:`datami_py.fixes.find_fixes`). The proposal of a kind is the committed
-file with only that kind's cells changed, so each one applies to the base branch on its
-own. A cell that several kinds change (spaces trimmed, then accents normalized) goes with
+value (see :func:`datami_py.fixes.find_fixes`), and the proposal of a kind changes only
+that kind's cells. A cell that several kinds change (spaces trimmed, then accents normalized) goes with
 the first kind, in :data:`~datami_py.fixes.KINDS` order, with its final value. A change
 that no fix explains goes in the proposal of geocoded coordinates when it is a cell of
 the map's coordinate fields, else in a last proposal of other edits (an edit typed by
 hand, say), so that nothing saved is left out.
 
-NOTE: two proposals that change different cells of one row change the same CSV line, so
-once one is merged, GitHub reports a conflict in the other. Proposing the batch again
-from the same saved edits rebuilds the remaining ones on the new base, merged cell by
-cell.
+The proposals are stacked: each is based on the previous one's branch (its pull request
+targets that branch), so each shows only its own cells and they merge one after the
+other without conflicts. GitHub compares text line by line, and kinds that change
+different cells of one row, or of neighbouring rows, would otherwise conflict as soon as
+one is merged. A reviewer merges the kinds in order and can stop at any kind; GitHub
+moves a pull request onto the base branch when the branch it targeted is merged and
+deleted.
+
+NOTE: without push access the previous part's branch is in a fork, which a pull request
+cannot target, so each part then goes to the base branch alone and may conflict with the
+others once one is merged.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -69,13 +76,15 @@ class ProposalPart:
 
 
 def split_by_fix(session: Session, proposal: Proposal, *, links: Callable[[], LinkChecker] | None = None,
-                 title: str | None = None) -> list[ProposalPart]:
+                 title: str | None = None, stacked: bool = False) -> list[ProposalPart]:
     """Return one proposal per fix kind found among ``proposal``'s changed cells, in :data:`KINDS` order.
 
     Each part's title is the kind's title, after ``title`` when given. ``links`` makes the
     link checker that recognizes repaired links. It is called only when other kinds leave
     a change unexplained, because checking links reads repository file lists over the
-    network. Without it, repaired links count as other edits.
+    network. Without it, repaired links count as other edits. With ``stacked``, each part
+    starts from the files the previous parts left (its ``base_blobs`` are theirs), to be
+    proposed on the previous part's branch; otherwise every part starts from the commit.
 
     Raises:
         DatamiError: ``split.rows-changed`` when a file has rows added or deleted.
@@ -92,9 +101,14 @@ def split_by_fix(session: Session, proposal: Proposal, *, links: Callable[[], Li
             assigned.setdefault(kind, {})[path] = cells
 
     parts = []
+    earlier: dict[str, dict[tuple[int, str], str]] = {}
     for kind in (*KINDS, GEOCODE, OTHER):
-        if kind in assigned:
-            parts.append(_part(kind, proposal, bases, assigned[kind], title))
+        if kind not in assigned:
+            continue
+        parts.append(_part(kind, proposal, bases, earlier, assigned[kind], title))
+        if stacked:
+            for path, cells in assigned[kind].items():
+                earlier.setdefault(path, {}).update(cells)
     return parts
 
 
@@ -163,19 +177,23 @@ def _coordinate_fields(table: Table, settings: dict) -> tuple[str, ...]:
         return ()
 
 
-def _part(kind: str, proposal: Proposal, bases: dict[str, tuple[Table, dict]], cells_by_file: dict[str, dict[tuple[int, str], str]],
+def _part(kind: str, proposal: Proposal, bases: dict[str, tuple[Table, dict]],
+          earlier: dict[str, dict[tuple[int, str], str]], cells_by_file: dict[str, dict[tuple[int, str], str]],
           title: str | None) -> ProposalPart:
-    """Build the proposal of one kind: each committed file with only that kind's cells changed."""
-    files, diffs = {}, {}
+    """Build the proposal of one kind: each file as ``earlier`` cells left it, plus this kind's cells."""
+    files, diffs, base_blobs = {}, {}, {}
     errors = warnings = count = 0
     for path, cells in cells_by_file.items():
         base, settings = bases[path]
-        edited = Table(base.document, base.schema, name=base.name, file=path)
-        for (row, name), text in cells.items():
-            edited.set_cell(row, name, text)
+        start = _with_cells(base, earlier.get(path, {}))
+        edited = _with_cells(base, {**earlier.get(path, {}), **cells})
         files[path] = edited.render()
-        diffs[path] = diff_tables(base, edited)
+        diffs[path] = diff_tables(start, edited)
         count += len(cells)
+        if path in earlier:
+            base_blobs[path] = _blob_sha(start.render())
+        elif path in proposal.base_blobs:
+            base_blobs[path] = proposal.base_blobs[path]
 
         report = validate_table(edited, settings)
         errors, warnings = errors + len(report.errors), warnings + len(report.warnings)
@@ -186,12 +204,25 @@ def _part(kind: str, proposal: Proposal, bases: dict[str, tuple[Table, dict]], c
         proposal,
         title=part_title,
         files=files,
-        base_blobs={path: blob for path, blob in proposal.base_blobs.items() if path in files},
+        base_blobs=base_blobs,
         diffs=diffs,
         validation=ValidationSummary(errors, warnings),
         formats={path: table_format for path, table_format in proposal.formats.items() if path in files},
     )
     return ProposalPart(kind, part, count)
+
+
+def _with_cells(base: Table, cells: dict[tuple[int, str], str]) -> Table:
+    """Return a table over ``base``'s file with ``cells`` set."""
+    table = Table(base.document, base.schema, name=base.name, file=base.file)
+    for (row, name), text in cells.items():
+        table.set_cell(row, name, text)
+    return table
+
+
+def _blob_sha(data: bytes) -> str:
+    """Return git's blob id of ``data``, the id a branch holding these bytes gives the file."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -234,18 +265,45 @@ def propose_split(
 
     root = repository_root(session.package.root)
     check_working_tree(root, proposal)
-    parts = split_by_fix(session, proposal, title=title, links=links)
+    parts = split_by_fix(session, proposal, title=title, links=links, stacked=True)
 
-    results = []
+    results: list[PartResult] = []
     for part in parts:
+        # Each part is proposed on the previous one's branch, the first on the base branch.
+        based = replace(part.proposal, base_branch=results[-1].branch) if results else part.proposal
         if repository is not None:
-            made = propose_github(part.proposal, repository, token=token, api_url=api_url or "", prefer=prefer)
+            alone = lambda kind=part.kind: _unstacked(session, proposal, title, links, kind)  # noqa: E731
+            made = _propose_on_github(propose_github, based, alone, repository, token, api_url or "", prefer)
             result = PartResult(part.kind, part.proposal.title, part.cells, made.branch, made.pull_url, made.updated)
         else:
-            local = propose_local(root, part.proposal, prefer=prefer, part_of_batch=True)
+            local = propose_local(root, based, prefer=prefer, part_of_batch=True)
             result = PartResult(part.kind, part.proposal.title, part.cells, local.branch, None, local.reused)
         results.append(result)
         if progress is not None:
             progress(result)
 
     return results, restore_data_files(root, proposal)
+
+
+def _propose_on_github(propose_github: Callable, based: Proposal, alone: Callable[[], Proposal], repository: str,
+                       token: Secret | None, api_url: str, prefer: Literal["ours", "theirs"] | None):
+    """Propose ``based`` (on the previous part's branch) to GitHub, or the part ``alone`` when that branch is not there.
+
+    Without push access the previous part's branch is in a fork, which a pull request into
+    ``repository`` cannot target, so the part is then proposed to the base branch, on its own.
+    """
+    from datami_py.forge.github import BASE_NOT_FOUND
+
+    try:
+        return propose_github(based, repository, token=token, api_url=api_url, base=based.base_branch, prefer=prefer)
+    except DatamiError as error:
+        if error.code != BASE_NOT_FOUND or based.base_branch == alone().base_branch:
+            raise
+    single = alone()
+    return propose_github(single, repository, token=token, api_url=api_url, base=single.base_branch, prefer=prefer)
+
+
+def _unstacked(session: Session, proposal: Proposal, title: str | None, links: Callable[[], LinkChecker] | None,
+               kind: str) -> Proposal:
+    """Return the part of ``kind`` based on the commit rather than on the previous parts."""
+    return next(part.proposal for part in split_by_fix(session, proposal, title=title, links=links) if part.kind == kind)
