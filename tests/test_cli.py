@@ -73,7 +73,7 @@ def test_invalid_number_refused(tmp_path):
 
     assert result.exit_code == 1
     assert result.stderr == (
-        "Erreur\u00a0: mesures.csv, ligne 1, champ « temperature »\u00a0: « douze » n’est pas un(e) nombre valide. "
+        "Erreur\u00a0: mesures.csv, ligne 1, champ « temperature »\u00a0: « douze » n’est pas valide pour ce champ, qui attend : nombre. "
         "Écrivez un nombre comme 12,5, sans unité ni espace.\n"
     )
     assert (folder / "mesures.csv").read_bytes() == before
@@ -218,3 +218,15 @@ def test_unsaved_diff_counts_key_change_as_one_cell(b10):
     ]
     assert diff.added == []
     assert diff.deleted == []
+
+
+def test_decimal_comma_gets_point_hint(package):
+    key = "Co-construction de la révision du Plan Local d'Urbanisme"
+
+    result = CliRunner().invoke(cli, ["--lang", "fr", "edit", str(package), "--row", key, "--set", "lat=43,64"])
+
+    assert result.exit_code == 1
+    assert result.output.strip().endswith(
+        "« 43,64 » n’est pas valide pour ce champ, qui attend : nombre. "
+        "Écrivez un nombre comme 12.5, avec un point et non une virgule, sans unité ni espace."
+    )

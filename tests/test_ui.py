@@ -115,7 +115,7 @@ async def test_invalid_value_needs_confirmation(package):
         await pilot.pause()
 
         error = str(editor.query_one(f"#field-{index}-error").render())
-        assert "n’est pas un(e) nombre valide" in error
+        assert "n’est pas valide pour ce champ, qui attend : nombre" in error
         await pilot.press("ctrl+s")
         await pilot.pause()
         # A confirmation is asked; cancelling keeps the editor open with the typed text.

@@ -35,6 +35,10 @@ FORMAT_URI = message("value.format-uri", "“{value}” is not a valid web addre
 FORMAT_UUID = message("value.format-uuid", "“{value}” is not a valid UUID.")
 
 HELP_NUMBER = message("value.type.number-help", "Write a number such as 12{decimal}5, without units or spaces.")
+# French writers type a decimal comma: say plainly that this field wants a point.
+HELP_NUMBER_POINT = message(
+    "value.type.number-point-help", "Write a number such as 12.5, with a point rather than a comma, without units or spaces."
+)
 HELP_INTEGER = message("value.type.integer-help", "Write a whole number such as 42, without units or spaces.")
 HELP_BOOLEAN = message("value.type.boolean-help", "Write one of: {choices}.")
 HELP_DATE = message("value.type.date-help", "Write a date as YYYY-MM-DD, for example 2024-03-31.")
@@ -111,7 +115,8 @@ def _type_params(descriptor: dict[str, Any], text: str) -> dict[str, Any]:
     field_type = descriptor.get("type", "string")
     form = descriptor.get("format")
     if field_type == "number":
-        type_help = Phrase(HELP_NUMBER, {"decimal": descriptor.get("decimalChar", ".")})
+        decimal = descriptor.get("decimalChar", ".")
+        type_help = Phrase(HELP_NUMBER_POINT) if decimal == "." and "," in text else Phrase(HELP_NUMBER, {"decimal": decimal})
     elif field_type == "integer":
         type_help = Phrase(HELP_INTEGER)
     elif field_type == "boolean":
