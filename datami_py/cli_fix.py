@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from datami_py.cli.help_i18n import DatamiCommand
+from datami_py.cli_help import DatamiCommand
 from datami_py.errors import DatamiError, describe
 from datami_py.fixes import DESCRIPTIONS, KINDS, REVIEWED_KINDS, Fix, apply_fixes, count_fixes, find_fixes
 from datami_py.i18n import detect_language, message, render

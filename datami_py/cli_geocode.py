@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from datami_py.cli.help_i18n import DatamiCommand
+from datami_py.cli_help import DatamiCommand
 from datami_py.errors import DatamiError, Location, describe
 from datami_py.geo.checks import (
     NO_ADDRESS_FIELDS,

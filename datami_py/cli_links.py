@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from datami_py.cli.help_i18n import DatamiCommand
+from datami_py.cli_help import DatamiCommand
 from datami_py.errors import DatamiError, describe, describe_location
 from datami_py.i18n import detect_language, message, render
 from datami_py.links import CellCheck, LinkChecker

@@ -13,7 +13,7 @@ from typing import Literal
 
 import click
 
-from datami_py.cli.help_i18n import DatamiCommand
+from datami_py.cli_help import DatamiCommand
 from datami_py.cli_remote import local_package
 from datami_py.errors import DatamiError, describe
 from datami_py.forge.local import ProposalResult, propose_local, restore_data_files

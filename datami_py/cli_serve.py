@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from datami_py.cli.help_i18n import DatamiCommand
+from datami_py.cli_help import DatamiCommand
 from datami_py.errors import DatamiError
 from datami_py.gitrepo import repository_root
 from datami_py.i18n import detect_language, message

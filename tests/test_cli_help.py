@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from datami_py.cli import cli
-from datami_py.cli.help_i18n import DatamiCommand, DatamiGroup, help_texts, translate_metavar
+from datami_py.cli_help import DatamiCommand, DatamiGroup, help_texts, translate_metavar
 from datami_py.i18n import catalog
 
 DATAMI = [sys.executable, "-c", "from datami_py.cli import main; main()"]

@@ -19,7 +19,7 @@ from datami_py.cli_geocode import geocode_command
 from datami_py.cli_propose import propose
 from datami_py.cli_serve import serve
 from datami_py.cli_remote import local_package
-from datami_py.cli.help_i18n import DatamiGroup, language_from_arguments
+from datami_py.cli_help import DatamiGroup, language_from_arguments
 from datami_py.cli.output import error_line, report_error, report_findings, say, say_json
 from datami_py.errors import DatamiError, describe
 from datami_py.i18n import detect_language, message, render
