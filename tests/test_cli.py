@@ -230,3 +230,13 @@ def test_decimal_comma_gets_point_hint(package):
         "« 43,64 » n’est pas valide pour ce champ, qui attend : nombre. "
         "Écrivez un nombre comme 12.5, avec un point et non une virgule, sans unité ni espace."
     )
+
+
+def test_missing_folder_is_named(tmp_path):
+    result = CliRunner().invoke(cli, ["--lang", "fr", "validate", str(tmp_path / "nexistepas")])
+
+    assert result.exit_code == 2
+    assert result.output.strip().endswith(
+        f"{tmp_path / 'nexistepas'} n’existe pas. Vérifiez son orthographe, ou donnez le chemin "
+        "d’un datapackage.json, de son dossier ou d’un fichier CSV."
+    )

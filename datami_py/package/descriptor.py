@@ -19,6 +19,10 @@ from datami_py.package.paths import resolve_inside
 
 DESCRIPTOR_NAME = "datapackage.json"
 
+PATH_NOT_FOUND = message(
+    "package.path-not-found",
+    "{path} does not exist. Check its spelling, or give the path of a datapackage.json, of its folder, or of a CSV file.",
+)
 PACKAGE_NOT_FOUND = message(
     "package.not-found",
     "No data package at {path}: there is no datapackage.json there. "
@@ -181,6 +185,9 @@ def load_package(path: Path) -> Package:
 
     if path.suffix.lower() in (".csv", ".tsv") and path.is_file():
         return _infer_package(path)
+    missing = path.parent if path.name == DESCRIPTOR_NAME else path
+    if not missing.exists():
+        raise DatamiError(PATH_NOT_FOUND, Location(), path=str(missing))
     if not path.is_file():
         raise DatamiError(PACKAGE_NOT_FOUND, Location(), path=str(path.parent if path.name == DESCRIPTOR_NAME else path))
 
