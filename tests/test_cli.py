@@ -240,3 +240,12 @@ def test_missing_folder_is_named(tmp_path):
         f"{tmp_path / 'nexistepas'} n’existe pas. Vérifiez son orthographe, ou donnez le chemin "
         "d’un datapackage.json, de son dossier ou d’un fichier CSV."
     )
+
+
+def test_validate_points_to_clean_ups(package):
+    result = CliRunner().invoke(cli, ["--lang", "en", "validate", str(package)])
+
+    assert result.output.strip().splitlines()[-1] == (
+        "Clean-ups can fix some of these warnings at once: trim (612), nfc (118), codes (13), scheme (2), postcode (1). "
+        "Run “datami fix --list” to see what each one changes, then “datami fix trim nfc codes scheme postcode” to apply them."
+    )

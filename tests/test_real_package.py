@@ -26,8 +26,9 @@ def test_validate_has_no_errors_and_french_warnings(package):
 
     assert completed.returncode == 0, completed.stderr
     assert "Avertissements" in completed.stdout
-    assert completed.stdout.rstrip().endswith("avertissement(s).")
-    assert " 0 erreur(s)" in completed.stdout
+    summary, hint = completed.stdout.rstrip().splitlines()[-2:]
+    assert summary.endswith(" 0 erreur(s), 753 avertissement(s).")
+    assert hint.startswith("Des nettoyages peuvent corriger une partie de ces avertissements d’un coup : trim (612)")
 
 
 def test_edit_link_by_title_with_trailing_space(package):

@@ -43,6 +43,11 @@ VALIDATE_SUMMARY = message("cli.validate-summary", "{resource}: {errors} error(s
 VALIDATE_ERRORS = message("cli.validate-errors", "Errors")
 VALIDATE_WARNINGS = message("cli.validate-warnings", "Warnings")
 SHOW_ROW = message("cli.show-row", "Row {row}")
+VALIDATE_FIX_HINT = message(
+    "cli.validate-fix-hint",
+    "Clean-ups can fix some of these warnings at once: {kinds}. Run “datami fix --list” to see what each one changes, "
+    "then “{command}” to apply them.",
+)
 
 LANGUAGE_OPTION = click.option(
     "--lang",
@@ -331,6 +336,8 @@ def validate(package: Path, resource: str | None, as_json: bool, language: str |
     else:
         for name, report in reports.items():
             _print_report(name, report, lang)
+            if report.warnings:
+                _print_fix_hint(session, name, lang)
 
     if not all(report.valid for report in reports.values()):
         click.get_current_context().exit(1)
@@ -344,6 +351,17 @@ def _print_report(name: str, report: Any, language: str) -> None:
         for finding in findings:
             say("  - " + describe(finding, language))
     say(render(VALIDATE_SUMMARY, language, resource=name, errors=len(report.errors), warnings=len(report.warnings)))
+
+
+def _print_fix_hint(session: Session, name: str, language: str) -> None:
+    """Say which warnings ``datami fix`` clears at once, with the number of cells of each kind."""
+    from datami_py.fixes import count_fixes
+
+    opened = session.open_table(name)
+    counts = {kind: count for kind, count in count_fixes(opened.table, opened.resource.settings).items() if count}
+    if counts:
+        kinds = ", ".join(f"{kind} ({count})" for kind, count in counts.items())
+        say(render(VALIDATE_FIX_HINT, language, kinds=kinds, command="datami fix " + " ".join(counts)))
 
 
 cli.add_command(import_datami)
