@@ -246,3 +246,23 @@ async def test_review_shows_saved_edits_not_proposed(package):
         changes = app.screen.query_one("#changes", DataTable)
         assert changes.row_count == 1
         assert changes.get_row_at(0)[2:] == ["SITE WEB", "mairie.saintmartinduriage.fr", "https://mairie.saintmartinduriage.fr"]
+
+
+async def test_quit_without_saving_sets_journal_aside(package, tmp_path, monkeypatch):
+    from datami_py.ui.screens.dialogs import ChoiceDialog
+
+    monkeypatch.setenv("DATAMI_JOURNAL_DIR", str(tmp_path / "journals"))
+    app = DatamiApp(package, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_main(app, pilot)
+        app.editor.set_cell(screen.table.find_row("Co-construction de la révision du Plan Local d'Urbanisme"), "SOURCE", "x")
+        journal = app.editor.journal.path
+        screen.rows_table.focus()
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        app.screen.dismiss("quit")
+        await pilot.pause()
+
+    assert not journal.exists()
+    assert len(list(journal.parent.glob("*.discarded"))) == 1

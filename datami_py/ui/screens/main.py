@@ -547,6 +547,9 @@ class MainScreen(Screen[None]):
             if choice == "save" and self.action_save():
                 self.app.exit()
             elif choice == "quit":
+                # The button says the edits are not kept: their journal is set aside as a
+                # .discarded file (nothing typed is deleted) and not offered at the next start.
+                self.app.editor.discard()
                 self.app.exit()
 
         question = self.app.tr(strings.QUIT_UNSAVED, count=len(self.table.history))
