@@ -115,7 +115,9 @@ class ChartPicture(Widget):
         return lines
 
     def _legend(self) -> list[Text]:
-        total = sum(count for _label, count in self.data)
+        # A share of the rows counted, as the note under the chart gives them: a row with
+        # several codes counts in each, so the shares may add up to more than 100 %.
+        total = self.counted_rows or sum(count for _label, count in self.data) or 1
         lines = []
         for index, (label, count) in enumerate(self.data):
             line = Text()
