@@ -249,3 +249,13 @@ def test_validate_points_to_clean_ups(package):
         "Clean-ups can fix some of these warnings at once: trim (612), nfc (118), codes (13), scheme (2), postcode (1). "
         "Run “datami fix --list” to see what each one changes, then “datami fix trim nfc codes scheme postcode” to apply them."
     )
+
+
+def test_diff_without_primary_key_shows_dash(tmp_path):
+    (tmp_path / "lieux.csv").write_bytes(b"nom;ville\r\nMairie;Auch\r\n")
+    init_repository(tmp_path)
+    (tmp_path / "lieux.csv").write_bytes(b"nom;ville\r\nMairie;Condom\r\n")
+
+    result = run("--lang", "en", "diff", str(tmp_path / "lieux.csv"))
+
+    assert result.output == "lieux.csv: row 1 (-), ville: “Auch” → “Condom”\n"

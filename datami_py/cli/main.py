@@ -296,11 +296,11 @@ def diff(package: Path, resource: str | None, as_json: bool, language: str | Non
     for name, result in results.items():
         file = session.table(name).file
         for change in result.cells:
-            say(f"{file}: " + render(DIFF_CELL, lang, row=change.row, key=change.key, field=change.field, old=change.old or "", new=change.new or ""))
+            say(f"{file}: " + render(DIFF_CELL, lang, row=change.row, key=_key_text(change.key), field=change.field, old=change.old or "", new=change.new or ""))
         for row in result.added:
-            say(f"{file}: " + render(DIFF_ADDED, lang, row=row["row"], key=row["key"]))
+            say(f"{file}: " + render(DIFF_ADDED, lang, row=row["row"], key=_key_text(row["key"])))
         for row in result.deleted:
-            say(f"{file}: " + render(DIFF_DELETED, lang, row=row["row"], key=row["key"]))
+            say(f"{file}: " + render(DIFF_DELETED, lang, row=row["row"], key=_key_text(row["key"])))
 
 
 @cli.command()
@@ -351,6 +351,11 @@ def _print_report(name: str, report: Any, language: str) -> None:
         for finding in findings:
             say("  - " + describe(finding, language))
     say(render(VALIDATE_SUMMARY, language, resource=name, errors=len(report.errors), warnings=len(report.warnings)))
+
+
+def _key_text(key: str | None) -> str:
+    """Return a row key for display: "-" for a table without a primary key."""
+    return key if key is not None else "-"
 
 
 def _print_fix_hint(session: Session, name: str, language: str) -> None:
