@@ -164,7 +164,7 @@ def test_list_with_missing_package(package):
     completed = run(package, "fix", "no-such-folder", "--list")
 
     assert completed.returncode == 1
-    assert completed.stderr.startswith("Error: No data package at no-such-folder")
+    assert completed.stderr.startswith("Error: no-such-folder does not exist.")
 
 
 def test_missing_kind_is_reported(package):

@@ -134,7 +134,7 @@ async def test_unloadable_package_shows_reason(tmp_path):
             if isinstance(app.screen, LoadErrorScreen):
                 break
         assert isinstance(app.screen, LoadErrorScreen)
-        assert "Aucun paquet de données" in app.screen.description
+        assert "n’existe pas" in app.screen.description
 
 
 async def test_propose_from_review_screen(package):

@@ -171,7 +171,8 @@ class RowEditorScreen(ModalScreen[dict[str, str] | None]):
             self.dismiss(None)
 
     def action_apply(self) -> None:
-        if self._check_all():
+        invalid = [name for index, name in enumerate(self.names) if not self._check(index, name)]
+        if not invalid:
             self.dismiss(self.changed_values())
             return
 
@@ -179,6 +180,6 @@ class RowEditorScreen(ModalScreen[dict[str, str] | None]):
             if choice == "keep":
                 self.dismiss(self.changed_values())
 
-        question = self.app.tr(strings.INVALID_CONFIRM)
+        question = self.app.tr(strings.INVALID_CONFIRM, fields=", ".join(invalid))
         choices = [("cancel", self.app.tr(strings.BUTTON_CANCEL), "primary"), ("keep", self.app.tr(strings.BUTTON_KEEP), "warning")]
         self.app.push_screen(ChoiceDialog(question, choices), confirmed)
