@@ -144,10 +144,6 @@ class RowEditorScreen(ModalScreen[dict[str, str] | None]):
         self.query_one(f"#{_widget_id(index)}-error", Static).update(Text("\n").join(lines))
         return not findings
 
-    def _check_all(self) -> bool:
-        results = [self._check(index, name) for index, name in enumerate(self.names)]
-        return all(results)
-
     # Events
 
     def on_input_changed(self, event: Input.Changed) -> None:
