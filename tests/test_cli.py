@@ -259,3 +259,20 @@ def test_diff_without_primary_key_shows_dash(tmp_path):
     result = run("--lang", "en", "diff", str(tmp_path / "lieux.csv"))
 
     assert result.output == "lieux.csv: row 1 (-), ville: “Auch” → “Condom”\n"
+
+
+def test_semicolon_file_declared_with_commas(tmp_path):
+    # As a spreadsheet saves it: semicolons between columns, quotes around a value holding one.
+    (tmp_path / "lieux.csv").write_bytes('nom;ville\r\n"Mairie; annexe";Auch\r\n'.encode("cp1252"))
+    descriptor = {"resources": [{"name": "lieux", "path": "lieux.csv", "encoding": "cp1252", "dialect": {"delimiter": ","},
+                                 "schema": {"fields": [{"name": "nom"}, {"name": "ville"}]}}]}
+    (tmp_path / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+
+    result = run("--lang", "fr", "show", str(tmp_path))
+
+    assert result.exit_code == 1
+    assert result.output == (
+        "Erreur\u00a0: lieux.csv\u00a0: Les colonnes de ce fichier semblent séparées par « ; », mais le paquet déclare « , » : "
+        "ses guillemets ne peuvent donc pas être lus. Dans datapackage.json, donnez à cette ressource "
+        '"dialect": {"delimiter": ";"}, ou enregistrez de nouveau le fichier avec « , » entre les colonnes.\n'
+    )

@@ -28,6 +28,12 @@ TEXT_AFTER_QUOTE = message(
     "csv.text-after-quote",
     "There is text after the closing quote of this field ({text}). Inside a quoted field, write a quote as two quotes (\"\").",
 )
+DELIMITER_MISMATCH = message(
+    "csv.delimiter-mismatch",
+    "The columns of this file seem to be separated by “{found}”, but the package declares “{declared}”, "
+    "so its quotes cannot be read. In datapackage.json, give this resource \"dialect\": {{\"delimiter\": \"{found}\"}}, "
+    "or save the file again with “{declared}” between columns.",
+)
 QUOTE_IN_UNQUOTED = message(
     "csv.quote-in-unquoted-field",
     "This field contains a quote but is not itself in quotes ({text}). Put the whole field in quotes and double the quote inside.",
@@ -55,8 +61,18 @@ def _field_pattern(delimiter: bytes) -> re.Pattern[bytes]:
     )
 
 
-def _broken_quoting(data: bytes, position: int, row: int, column: int, file: str | None) -> DatamiError:
-    """Describe why no field could be read at ``position``."""
+def _broken_quoting(data: bytes, position: int, row: int, column: int, file: str | None, delimiter: str) -> DatamiError:
+    """Describe why no field could be read at ``position``.
+
+    A file whose header splits better on another delimiter is usually a spreadsheet export
+    with semicolons: that is the cause to name, not the quote it trips on.
+    """
+    from datami_py.csvfile.dialect import sniff_delimiter
+
+    found = sniff_delimiter(data[:65536])
+    if found != delimiter:
+        return DatamiError(DELIMITER_MISMATCH, Location(file=file), found=found, declared=delimiter)
+
     location = Location(file=file, row=row)
     snippet = data[position : position + 40].split(b"\n", 1)[0].decode("utf-8", "replace")
 
@@ -95,7 +111,7 @@ def parse_records(
         while True:
             match = match_at(data, position)
             if match is None:
-                raise _broken_quoting(data, position, len(parsed.rows), len(fields), file)
+                raise _broken_quoting(data, position, len(parsed.rows), len(fields), file, delimiter)
 
             quoted, plain, separator = match.groups()
             if quoted is not None:
