@@ -1,7 +1,7 @@
 """The ``links`` command: check the links to repository files without changing anything.
 
-Exit status: 0 when no link is broken (links that could not be checked do not count),
-1 when at least one is, 2 when the package cannot be read or the GitHub address is
+Exit status: 0 when every link was checked and none is broken, 1 when one is broken or
+could not be checked, 2 when the package cannot be read or the GitHub address is
 invalid. ``datami fix links`` applies the repairs this command proposes. This module does
 not import :mod:`datami_py.cli`, which registers the command, so either can be imported first.
 """
@@ -73,7 +73,8 @@ def links_command(package: Path, resource: str | None, as_json: bool, language: 
         click.echo(render(SUMMARY, language, total=len(checks), found=counts["found"],
                           repairable=counts["repairable"], unrepairable=counts["unrepairable"],
                           unchecked=counts["not-checked"]))
-    if any(cell.check.status in ("repairable", "unrepairable") for cell in checks):
+    # A link that could not be checked is not known to work, so a script must not read success.
+    if any(cell.check.status in ("repairable", "unrepairable", "not-checked") for cell in checks):
         context.exit(1)
 
 

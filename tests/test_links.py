@@ -655,7 +655,7 @@ def test_rejected_token_never_shown(package, environment):
 
     completed = run(package, environment, "links")
 
-    assert completed.returncode == 0
+    assert completed.returncode == 1
     assert "GitHub rejected the token (401 “Bad credentials”)" in completed.stdout
     assert token not in completed.stdout + completed.stderr
 
