@@ -178,6 +178,22 @@ def _translated_parameter(parameter: click.Parameter, context: click.Context, la
     return translated
 
 
+class HelpFormatter(click.HelpFormatter):
+    """click's help formatter, with a space before the colon of section headings in French."""
+
+    def write_heading(self, heading: str) -> None:
+        if help_language() != "fr":
+            return super().write_heading(heading)
+        self.write(f"{'':>{self.current_indent}}{heading} :\n")
+        return None
+
+
+class HelpContext(click.Context):
+    """click's context, formatting help with :class:`HelpFormatter`."""
+
+    formatter_class = HelpFormatter
+
+
 class TranslatedHelp:
     """Mixin for click commands that formats help, usage and short help in the run's language.
 
@@ -186,6 +202,7 @@ class TranslatedHelp:
     """
 
     _is_translation = False
+    context_class = HelpContext
 
     def _translation(self, context: click.Context) -> Any:
         language = help_language()

@@ -117,7 +117,7 @@ def test_group_help_french():
     result = invoke(["--lang", "fr", "--help"])
 
     assert result.output.startswith("Utilisation : datami [OPTIONS] [COMMANDE] [ARGUMENTS]...\n")
-    assert "\nCommandes:\n" in result.output
+    assert "\nCommandes :\n" in result.output
     assert "  delete         Supprime une ligne.\n" in result.output
     assert "  --help          Affiche cette aide et quitte.\n" in result.output
 
@@ -131,7 +131,7 @@ def test_show_help_french():
         "  Affiche les lignes telles que lues : toutes, ou une seule choisie par sa clé\n"
         "  ou son numéro.\n"
         "\n"
-        "Options:\n"
+        "Options :\n"
         "  --resource TEXTE     Nom de la ressource (par défaut : la première).\n"
         "  --row TEXTE          Affiche seulement la ligne qui a cette clé primaire.\n"
         "  --row-number ENTIER  Affiche seulement cette ligne de données (1 = première\n"
