@@ -43,11 +43,11 @@ from datami_py.i18n import DEFAULT_LANGUAGE, detect_language, gettext
 # catalog like every other option help instead.
 _CLICK_MODULES = (click.core, click.exceptions, click.formatting, click.parser, click.termui, click.types)
 
-# Words that click passes as format parameters without translating them, for example the
-# type name in "{value!r} is not a valid {number_type}." or the "File" in "{name} {filename!r}
-# does not exist.". Only these exact values are looked up, so that a value typed by the user
-# is never translated.
-_CLICK_WORDS = frozenset({"integer", "float", "File", "Directory", "Path"})
+# Format parameters that click fills with an English word without translating it: the type
+# name in "{value!r} is not a valid {number_type}." and the "File" in "{name} {filename!r}
+# does not exist.". Each is translated only in the messages that contain this exact text, so
+# that a value typed by the user (a "{value!r}" or a command "{name!r}") is never translated.
+_CLICK_WORD_PARAMETERS = {"{number_type}": "number_type", "{name} {filename!r}": "name"}
 
 # A run of upper-case words, such as "PACKAGE", "INTEGER RANGE" or the "FIELD" of "FIELD=VALUE".
 _METAVAR_WORDS = re.compile(r"[A-Z][A-Z0-9_]*(?: [A-Z][A-Z0-9_]*)*")
@@ -71,13 +71,14 @@ def help_language() -> str:
 
 
 class _ClickTemplate(str):
-    """A translated click message whose untranslated word parameters are translated on format."""
+    """A translated click message that also translates its ``word_parameters`` on format."""
 
     language: str
+    word_parameters: frozenset[str]
 
     def format(self, *args: Any, **kwargs: Any) -> str:
         worded = {
-            name: gettext(value, self.language) if isinstance(value, str) and value in _CLICK_WORDS else value
+            name: gettext(value, self.language) if name in self.word_parameters and isinstance(value, str) else value
             for name, value in kwargs.items()
         }
         return super().format(*args, **worded)
@@ -86,6 +87,7 @@ class _ClickTemplate(str):
 def _click_gettext(language: str, text: str) -> str:
     template = _ClickTemplate(gettext(text, language))
     template.language = language
+    template.word_parameters = frozenset(name for marker, name in _CLICK_WORD_PARAMETERS.items() if marker in text)
     return template
 
 

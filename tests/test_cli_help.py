@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from datami_py.cli import cli
-from datami_py.cli_help import DatamiCommand, DatamiGroup, help_texts, translate_metavar
+from datami_py.cli_help import DatamiCommand, DatamiGroup, click_language, help_texts, translate_metavar
 from datami_py.i18n import catalog
 
 DATAMI = [sys.executable, "-c", "from datami_py.cli import main; main()"]
@@ -198,6 +198,27 @@ def test_unknown_command_french():
 
     assert result.exit_code == 2
     assert result.stderr.endswith("Erreur : La commande 'shw' n’existe pas. Vouliez-vous dire 'show' ?\n")
+
+
+def test_typed_value_kept_as_typed():
+    result = invoke(["--lang", "fr", "show", "--row-number", "integer"])
+
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "Erreur : Valeur non valide pour '--row-number' : 'integer' n’est pas un nombre entier valide.\n"
+    )
+
+
+def test_missing_file_french(tmp_path):
+    """No datami command asks click to check that a file exists yet; a future one gets French."""
+    missing = tmp_path / "absent.json"
+
+    with click_language("fr"):
+        with pytest.raises(click.BadParameter) as raised:
+            click.Path(exists=True, dir_okay=False).convert(str(missing), None, None)
+        text = raised.value.format_message()
+
+    assert text == f"Valeur non valide : Le fichier '{missing}' n’existe pas."
 
 
 def test_extra_argument_french():
