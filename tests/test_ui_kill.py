@@ -27,10 +27,10 @@ from tests.helpers import REPOSITORY, git
 
 COLUMNS, LINES = 120, 40
 CSV = "data/decider-ensemble-ressources-geocoded.csv"
-# In the row editor the focus starts on the scrolling form and Tab follows the schema's
-# field order, so the 7th Tab reaches TITRE DU PROJET, the package's primary key.
+# In the row editor the focus starts on the first field and Tab follows the schema's
+# field order, so the 6th Tab reaches TITRE DU PROJET, the package's primary key.
 # Focusing an input by Tab selects its text, so typing replaces the old title.
-TABS_TO_TITLE = 7
+TABS_TO_TITLE = 6
 NEW_TITLE = "Titre restauré après arrêt"
 TIMEOUT = 15.0
 
