@@ -143,7 +143,7 @@ def _origin_with_token(session: Session, language: str) -> str | None:
     """Return the GitHub repository the package comes from when a token is found for it.
 
     A working copy read over the API exists only to be proposed from, so there a missing
-    token is an error; a clone without a token proposes a local branch, with a note.
+    token is an error. A clone without a token proposes a local branch, with a note.
     """
     repository = github_repository(session.package.root)
     if repository is None or find_token(api_url_from_environment()) is not None:
