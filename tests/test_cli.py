@@ -276,3 +276,20 @@ def test_semicolon_file_declared_with_commas(tmp_path):
         "ses guillemets ne peuvent donc pas être lus. Dans datapackage.json, donnez à cette ressource "
         '"dialect": {"delimiter": ";"}, ou enregistrez de nouveau le fichier avec « , » entre les colonnes.\n'
     )
+
+
+def test_mistyped_field_and_key_get_suggestions(package):
+    typed_key = CliRunner().invoke(cli, ["--lang", "en", "edit", str(package), "--row", "budget participatif gersois",
+                                         "--set", "SITE WEB=https://example.org"])
+    typed_field = CliRunner().invoke(cli, ["--lang", "en", "edit", str(package), "--row", "Budget Participatif Gersois",
+                                           "--set", "site web=https://example.org"])
+
+    assert typed_key.exit_code == 1
+    assert typed_key.output.strip().endswith(
+        "No row has the key “budget participatif gersois”. Did you mean “Budget Participatif Gersois” (row 1)? "
+        "Write the key exactly, capitals and accents included."
+    )
+    assert typed_field.exit_code == 1
+    assert typed_field.output.strip().endswith(
+        "There is no field “site web”. Did you mean “SITE WEB”? Write the field name exactly, capitals and accents included."
+    )

@@ -12,6 +12,8 @@ saving can copy every untouched record byte for byte.
 
 from __future__ import annotations
 
+import difflib
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +40,17 @@ FIELD_NOT_FOUND = message(
     "table.field-not-found",
     "There is no field “{field}”. Fields of this table: {names}.",
 )
+FIELD_NOT_FOUND_SUGGESTION = message(
+    "table.field-not-found-suggestion",
+    "There is no field “{field}”. Did you mean “{suggestion}”? Write the field name exactly, capitals and accents included.",
+)
+ROW_KEY_NOT_FOUND_SUGGESTION = message(
+    "table.key-not-found-suggestion",
+    "No row has the key “{key}”. Did you mean “{suggestion}” (row {row})? Write the key exactly, capitals and accents included.",
+)
+# Above this many keys, a mistyped key gets no spelling suggestion (see _closest).
+SPELLING_CANDIDATES = 20_000
+
 FIELD_NOT_IN_FILE = message(
     "table.field-not-in-file",
     "The field “{field}” is in the schema but not in the CSV file, so it cannot be edited. Add the column first.",
@@ -95,6 +108,9 @@ class Table:
         for item in self.fields:
             if item.get("name") == name:
                 return item
+        suggestion = _closest(name, self.field_names)
+        if suggestion is not None:
+            raise DatamiError(FIELD_NOT_FOUND_SUGGESTION, Location(file=self.file), field=name, suggestion=suggestion)
         raise DatamiError(FIELD_NOT_FOUND, Location(file=self.file), field=name, names=", ".join(self.field_names))
 
     def column_of(self, name: str) -> int | None:
@@ -205,6 +221,12 @@ class Table:
         if len(exact) > 1 or len(loose) > 1:
             numbers = ", ".join(str(self.row_number(row)) for row in (exact or loose))
             raise DatamiError(ROW_KEY_AMBIGUOUS, Location(file=self.file), key=key, rows=numbers)
+
+        keys = {self.key_of(row) or "": row for row in rows}
+        suggestion = _closest(key, list(keys))
+        if suggestion is not None:
+            raise DatamiError(ROW_KEY_NOT_FOUND_SUGGESTION, Location(file=self.file), key=key,
+                              suggestion=suggestion.strip(), row=self.row_number(keys[suggestion]))
         raise DatamiError(ROW_KEY_NOT_FOUND, Location(file=self.file), key=key)
 
     def row_at(self, number: int) -> int:
@@ -378,3 +400,31 @@ def _primary_key(schema: dict[str, Any]) -> list[str]:
     if isinstance(key, list):
         return [str(name) for name in key]
     return []
+
+
+def _folded(text: str) -> str:
+    """Return ``text`` without accents, outer spaces or case differences, for suggestions."""
+    decomposed = unicodedata.normalize("NFD", text.strip().casefold())
+    return "".join(character for character in decomposed if not unicodedata.combining(character))
+
+
+def _closest(wanted: str, names: Sequence[str]) -> str | None:
+    """Return the one name of ``names`` that ``wanted`` most likely meant, or None.
+
+    That is the only name equal to ``wanted`` once accents, case and outer spaces are set
+    aside, else the closest spelling by :func:`difflib.get_close_matches` (ratio 0.8),
+    looked for only among :data:`SPELLING_CANDIDATES` names at most because it compares
+    each pair of names character by character.
+    """
+    folded = _folded(wanted)
+    same = [name for name in names if _folded(name) == folded]
+    if len(same) == 1:
+        return same[0]
+    if same:
+        return None
+
+    if len(names) > SPELLING_CANDIDATES:
+        return None
+    by_folded = {_folded(name): name for name in names}
+    close = difflib.get_close_matches(folded, list(by_folded), n=1, cutoff=0.8)
+    return by_folded[close[0]] if close else None
