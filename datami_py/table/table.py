@@ -412,9 +412,9 @@ def _closest(wanted: str, names: Sequence[str]) -> str | None:
     """Return the one name of ``names`` that ``wanted`` most likely meant, or None.
 
     That is the only name equal to ``wanted`` once accents, case and outer spaces are set
-    aside, else the closest spelling by :func:`difflib.get_close_matches` (ratio 0.8),
-    looked for only among :data:`SPELLING_CANDIDATES` names at most because it compares
-    each pair of names character by character.
+    aside, else the closest spelling by :func:`difflib.get_close_matches` (ratio 0.8).
+    The spelling search compares names character by character, so it runs only among
+    :data:`SPELLING_CANDIDATES` names at most.
     """
     folded = _folded(wanted)
     same = [name for name in names if _folded(name) == folded]
