@@ -7,6 +7,7 @@ messages are the reference.
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from pathlib import Path
 
@@ -68,3 +69,8 @@ def committed_file(path: Path, revision: str = "HEAD") -> bytes | None:
         if error.code == GIT_FAILED:
             return None
         raise
+
+
+def blob_sha(data: bytes) -> str:
+    """Return the git blob sha of ``data``, as ``git hash-object`` computes it (GitHub's blob sha too)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()

@@ -53,6 +53,7 @@ from datami_py.forge.merge import Conflict, Resolutions, merge_table, resolution
 from datami_py.forge.naming import branch_name
 from datami_py.forge.proposal import Proposal, commit_message, describe_proposal
 from datami_py.forge.tokens import TOKEN_MISSING, Secret, api_host, scrub
+from datami_py.gitrepo import blob_sha
 from datami_py.i18n import Phrase, message, render
 
 logger = logging.getLogger(__name__)
@@ -393,11 +394,6 @@ def _github_detail(error: GithubException) -> str:
     return ": ".join(part for part in parts if part)
 
 
-def _blob_sha(data: bytes) -> str:
-    """Return the git blob sha of ``data``, as ``git hash-object`` computes it."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
 def proposal_fingerprint(proposal: Proposal) -> str:
     """Return an id that is the same for every run of the same proposal.
 
@@ -408,7 +404,7 @@ def proposal_fingerprint(proposal: Proposal) -> str:
     digest.update(proposal.title.encode("utf-8") + b"\0" + proposal.base_commit.encode() + b"\0")
     for path in sorted(proposal.files):
         loaded = proposal.base_blobs.get(path) or ""
-        digest.update(f"{path}\0{loaded}\0{_blob_sha(proposal.files[path])}\0".encode("utf-8"))
+        digest.update(f"{path}\0{loaded}\0{blob_sha(proposal.files[path])}\0".encode("utf-8"))
     return digest.hexdigest()[:20]
 
 
@@ -528,7 +524,7 @@ class _Proposer:
             loaded = self.proposal.base_blobs.get(path)
             now_sha, mode = current.get(path, (None, FILE_MODE))
             content = ours if now_sha == loaded else self._merge(upstream, path, loaded, now_sha, base_name)
-            if now_sha != _blob_sha(content):
+            if now_sha != blob_sha(content):
                 uploads.append(_Upload(path, content, mode))
         return uploads
 
@@ -540,7 +536,7 @@ class _Proposer:
         leave open.
         """
         ours = self.proposal.files[path]
-        if now_sha == _blob_sha(ours):
+        if now_sha == blob_sha(ours):
             return ours
         resolutions = self.resolutions.get(path, {})
 

@@ -21,7 +21,7 @@ def github_repository(root: Path, remote: str = "origin") -> str | None:
     That is the repository a working copy was read from, else the one ``remote`` points
     to when it is on github.com.
     """
-    configured = _git_output(root, "config", "--get", WORKING_COPY_KEY)
+    configured = git_config(root, WORKING_COPY_KEY)
     if configured:
         return configured
 
@@ -32,7 +32,12 @@ def github_repository(root: Path, remote: str = "origin") -> str | None:
 
 def is_working_copy(root: Path) -> bool:
     """True when ``root`` is a working copy read from GitHub over the API, not a clone."""
-    return bool(_git_output(root, "config", "--get", WORKING_COPY_KEY))
+    return bool(git_config(root, WORKING_COPY_KEY))
+
+
+def git_config(root: Path, key: str) -> str | None:
+    """Return the value of git configuration ``key`` in the repository at ``root``, None when unset."""
+    return _git_output(root, "config", "--get", key) or None
 
 
 def _git_output(root: Path, *arguments: str) -> str | None:

@@ -34,7 +34,7 @@ from datami_py.errors import DatamiError, Location
 from datami_py.forge.github import (
     DEFAULT_RETRY_DELAYS, STEP_BASE, STEP_BLOB_READ, STEP_REPOSITORY, STEP_TREE, UNAVAILABLE, _Api,
 )
-from datami_py.forge.remote import WORKING_COPY_KEY
+from datami_py.forge.remote import WORKING_COPY_KEY, git_config
 from datami_py.forge.tokens import Secret, api_host
 from datami_py.gitrepo import run_git
 from datami_py.i18n import Phrase, message
@@ -197,10 +197,11 @@ class _Reader:
         package = root / package_path(self.spec)
         copy = WorkingCopy(root, package, self.spec.repository, branch_name, commit, False, False, 0)
 
-        if _copy_commit(root) == commit:
+        read_commit = _copy_commit(root)
+        if read_commit == commit:
             return replace(copy, calls=self.api.calls)
-        if _copy_commit(root) is not None and _has_unproposed_work(root, package):
-            return replace(copy, commit=_copy_commit(root) or commit, kept_work=True, calls=self.api.calls)
+        if read_commit is not None and _has_unproposed_work(root, package):
+            return replace(copy, commit=read_commit, kept_work=True, calls=self.api.calls)
 
         files = self._read_package(upstream, branch.commit.commit.tree.sha, branch_name)
         _write_copy(root, branch_name, files, self.spec.repository, commit, self.api_url)
@@ -265,10 +266,7 @@ def _copy_commit(root: Path) -> str | None:
     """Return the GitHub commit the working copy was last read from, None when there is no copy."""
     if not (root / ".git").is_dir():
         return None
-    try:
-        return run_git(root, "config", "--get", COMMIT_KEY).decode().strip() or None
-    except DatamiError:
-        return None
+    return git_config(root, COMMIT_KEY)
 
 
 def _has_unproposed_work(root: Path, package: Path) -> bool:

@@ -6,8 +6,8 @@ value (see :func:`datami_py.fixes.find_fixes`), and the proposal of a kind chang
 that kind's cells. A cell that several kinds change (spaces trimmed, then accents normalized) goes with
 the first kind, in :data:`~datami_py.fixes.KINDS` order, with its final value. A change
 that no fix explains goes in the proposal of geocoded coordinates when it is a cell of
-the map's coordinate fields, else in a last proposal of other edits (an edit typed by
-hand, say), so that nothing saved is left out.
+the map's coordinate fields. Any other change (an edit typed by hand, say) goes in a
+last proposal of other edits, so that nothing saved is left out.
 
 The proposals are stacked: each is based on the previous one's branch (its pull request
 targets that branch), so each shows only its own cells and they merge one after the
@@ -24,7 +24,6 @@ others once one is merged.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,7 +34,7 @@ from datami_py.errors import DatamiError, Location
 from datami_py.fixes import KINDS, Fix, find_fixes
 from datami_py.forge.proposal import Proposal, TableFormat, ValidationSummary
 from datami_py.forge.tokens import Secret
-from datami_py.gitrepo import committed_file, repository_root
+from datami_py.gitrepo import blob_sha, committed_file, repository_root
 from datami_py.i18n import message, render
 from datami_py.session import Session
 from datami_py.table import Table
@@ -84,7 +83,7 @@ def split_by_fix(session: Session, proposal: Proposal, *, links: Callable[[], Li
     a change unexplained, because checking links reads repository file lists over the
     network. Without it, repaired links count as other edits. With ``stacked``, each part
     starts from the files the previous parts left (its ``base_blobs`` are theirs), to be
-    proposed on the previous part's branch; otherwise every part starts from the commit.
+    proposed on the previous part's branch. Otherwise every part starts from the commit.
 
     Raises:
         DatamiError: ``split.rows-changed`` when a file has rows added or deleted.
@@ -191,7 +190,7 @@ def _part(kind: str, proposal: Proposal, bases: dict[str, tuple[Table, dict]],
         diffs[path] = diff_tables(start, edited)
         count += len(cells)
         if path in earlier:
-            base_blobs[path] = _blob_sha(start.render())
+            base_blobs[path] = blob_sha(start.render())
         elif path in proposal.base_blobs:
             base_blobs[path] = proposal.base_blobs[path]
 
@@ -218,11 +217,6 @@ def _with_cells(base: Table, cells: dict[tuple[int, str], str]) -> Table:
     for (row, name), text in cells.items():
         table.set_cell(row, name, text)
     return table
-
-
-def _blob_sha(data: bytes) -> str:
-    """Return git's blob id of ``data``, the id a branch holding these bytes gives the file."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 @dataclass(frozen=True)

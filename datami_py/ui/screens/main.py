@@ -22,7 +22,7 @@ from datami_py.forge.split import TITLES as SPLIT_TITLES, propose_split
 from datami_py.forge.proposal import build_proposal
 from datami_py.forge.remote import github_repository
 from datami_py.gitrepo import repository_root
-from datami_py.forge.tokens import api_url_from_environment, find_token
+from datami_py.forge.tokens import Secret, api_url_from_environment, find_token
 from datami_py.ui.screens.conflicts import ConflictScreen
 from datami_py.ui.screens.dialogs import ChoiceDialog, TextDialog
 from datami_py.ui.screens import geocode_review
@@ -406,14 +406,14 @@ class MainScreen(Screen[None]):
         language = self.app.language
         try:
             proposal = build_proposal(self.session, title, None, language)
-            repository = github_repository(self.session.package.root)
-            token = find_token(api_url_from_environment()) if repository else None
-            if repository and token is not None:
-                result = propose_github(proposal, repository, token=token.secret, api_url=api_url_from_environment(), resolutions=resolutions)
+            target = self._github_target()
+            if target is not None:
+                repository, token = target
+                result = propose_github(proposal, repository, token=token, api_url=api_url_from_environment(), resolutions=resolutions)
                 code = strings.PROPOSE_UPDATED_GITHUB if result.updated else strings.PROPOSE_DONE_GITHUB
                 text = self.app.tr(code, url=result.pull_url, number=result.pull_number)
                 branch = result.branch
-                # The pull request holds the edits now, so the data files go back as after a local proposal.
+                # The pull request contains the edits now, so the data files go back as after a local proposal.
                 restore_data_files(repository_root(self.session.package.root), proposal)
             else:
                 local = propose_local(self.session.package.root, proposal, resolutions=resolutions)
@@ -426,19 +426,17 @@ class MainScreen(Screen[None]):
                 return
             self.app.call_from_thread(self.notify, describe(error, language), severity="error", timeout=20)
             return
-        self.app.call_from_thread(self._proposed, text, branch, repository is None or token is None)
+        self.app.call_from_thread(self._proposed, text, branch, target is None)
 
     @work(thread=True, exclusive=True, group="propose")
     def propose_split(self, title: str) -> None:
         """Make one proposal per kind of fix among the saved edits, each titled after ``title``."""
         language = self.app.language
-        repository = github_repository(self.session.package.root)
-        token = find_token(api_url_from_environment()) if repository else None
-        target = repository if token is not None else None
         try:
+            target = self._github_target()
+            repository, token = target if target is not None else (None, None)
             parts, _ = propose_split(self.session, build_proposal(self.session, title, None, language),
-                                     repository=target, token=token.secret if token else None,
-                                     api_url=api_url_from_environment(), title=title)
+                                     repository=repository, token=token, api_url=api_url_from_environment(), title=title)
         except DatamiError as error:
             self.app.call_from_thread(self.notify, describe(error, language), severity="error", timeout=20)
             return
@@ -446,6 +444,18 @@ class MainScreen(Screen[None]):
         lines = [self.app.tr(strings.PROPOSE_SPLIT_PART, title=part.title, cells=part.cells,
                              place=part.pull_url or part.branch) for part in parts]
         self.app.call_from_thread(self._proposed, "\n".join(lines), parts[-1].branch if parts else "", target is None)
+
+    def _github_target(self) -> tuple[str, Secret] | None:
+        """Return the GitHub repository and token that proposals go to, or None for a local branch.
+
+        Raises:
+            DatamiError: ``github.api-url-invalid`` when ``GITHUB_API_URL`` is not an address.
+        """
+        repository = github_repository(self.session.package.root)
+        found = find_token(api_url_from_environment()) if repository else None
+        if repository is None or found is None:
+            return None
+        return repository, found.secret
 
     # Clean-ups
 
@@ -547,7 +557,7 @@ class MainScreen(Screen[None]):
             if choice == "save" and self.action_save():
                 self.app.exit()
             elif choice == "quit":
-                # The button says the edits are not kept: their journal is set aside as a
+                # The button promises the edits are not kept: their journal is set aside as a
                 # .discarded file (nothing typed is deleted) and not offered at the next start.
                 self.app.editor.discard()
                 self.app.exit()
