@@ -81,7 +81,7 @@ def test_invalid_address_is_explained():
 
 # Reading
 
-def test_reading_writes_only_the_package_files_with_githubs_blob_shas(upstream, tmp_path):
+def test_read_copy_has_package_files_only(upstream, tmp_path):
     upstream.commit_files(OWNER, NAME, "main", {"README.md": b"not part of the package\n"}, "Add a readme")
     upstream.reset_calls()
 
@@ -94,8 +94,10 @@ def test_reading_writes_only_the_package_files_with_githubs_blob_shas(upstream, 
     assert (copy.root / CSV).read_bytes() == upstream.read_file(OWNER, NAME, "main", CSV)
     local_blob = subprocess.run(["git", "-C", str(copy.root), "rev-parse", f"HEAD:{CSV}"], capture_output=True, text=True)
     assert local_blob.stdout.strip() in {entry for entry in _remote_blobs(upstream)}
-    assert github_repository(copy.root) == f"{OWNER}/{NAME}" and is_working_copy(copy.root)
-    assert copy.branch == "main" and copy.package == copy.root / "datapackage.json"
+    assert github_repository(copy.root) == f"{OWNER}/{NAME}"
+    assert is_working_copy(copy.root)
+    assert copy.branch == "main"
+    assert copy.package == copy.root / "datapackage.json"
 
 
 def _remote_blobs(upstream) -> set[str]:
@@ -104,29 +106,32 @@ def _remote_blobs(upstream) -> set[str]:
     return {line.split()[2] for line in listing.splitlines()}
 
 
-def test_opening_again_reads_nothing_when_github_did_not_move(upstream, tmp_path):
+def test_reopen_unchanged_reads_nothing(upstream, tmp_path):
     read(upstream, RemoteSpec(OWNER, NAME, None, ""), tmp_path)
     upstream.reset_calls()
 
     again = read(upstream, RemoteSpec(OWNER, NAME, None, ""), tmp_path)
 
-    assert not again.refreshed and again.calls == 2
+    assert not again.refreshed
+    assert again.calls == 2
 
 
-def test_opening_again_refreshes_a_clean_copy_after_github_moved(upstream, tmp_path):
+def test_reopen_clean_copy_refreshes(upstream, tmp_path):
     first = read(upstream, RemoteSpec(OWNER, NAME, None, ""), tmp_path)
     changed = upstream.read_file(OWNER, NAME, "main", CSV).replace(b"Saint-Martin", b"Saint-Martin ", 1)
     commit = upstream.commit_files(OWNER, NAME, "main", {CSV: changed}, "Someone else edits")
 
     again = read(upstream, RemoteSpec(OWNER, NAME, None, ""), tmp_path)
 
-    assert again.refreshed and again.commit == commit and again.root == first.root
+    assert again.refreshed
+    assert again.commit == commit
+    assert again.root == first.root
     assert (again.root / CSV).read_bytes() == changed
     status = subprocess.run(["git", "-C", str(again.root), "status", "--porcelain"], capture_output=True, text=True)
     assert status.stdout == ""
 
 
-def test_a_copy_with_saved_edits_is_kept_when_github_moved(upstream, tmp_path):
+def test_reopen_copy_with_edits_keeps_them(upstream, tmp_path):
     first = read(upstream, RemoteSpec(OWNER, NAME, None, ""), tmp_path)
     edited = (first.root / CSV).read_bytes() + b""
     (first.root / CSV).write_bytes(edited.replace(b"Saint-Martin", b"Saint Martin", 1))
@@ -134,11 +139,13 @@ def test_a_copy_with_saved_edits_is_kept_when_github_moved(upstream, tmp_path):
 
     again = read(upstream, RemoteSpec(OWNER, NAME, None, ""), tmp_path)
 
-    assert again.kept_work and not again.refreshed and again.commit == first.commit
+    assert again.kept_work
+    assert not again.refreshed
+    assert again.commit == first.commit
     assert (again.root / CSV).read_bytes() == edited.replace(b"Saint-Martin", b"Saint Martin", 1)
 
 
-def test_a_bare_csv_path_reads_that_file_alone(upstream, tmp_path):
+def test_read_bare_csv_alone(upstream, tmp_path):
     copy = read(upstream, RemoteSpec(OWNER, NAME, "main", CSV), tmp_path)
 
     assert copy.package == copy.root / CSV
@@ -146,7 +153,7 @@ def test_a_bare_csv_path_reads_that_file_alone(upstream, tmp_path):
     assert tracked == [CSV]
 
 
-def test_a_public_repository_is_read_without_a_token(upstream, tmp_path):
+def test_read_public_repository_without_token(upstream, tmp_path):
     copy = read(upstream, RemoteSpec(OWNER, NAME, None, ""), tmp_path, token=None)
 
     assert (copy.root / CSV).is_file()
@@ -190,7 +197,8 @@ def test_missing_repository_and_branch_are_explained(environment):
     missing = datami(environment, "show", "github:decider-ensemble/inconnu")
     no_branch = datami(environment, "show", f"{SPEC}@brouillon")
 
-    assert missing.returncode == 1 and "decider-ensemble/inconnu" in missing.stderr
+    assert missing.returncode == 1
+    assert "decider-ensemble/inconnu" in missing.stderr
     assert "Traceback" not in missing.stderr + no_branch.stderr
     assert no_branch.returncode == 1 and "brouillon" in no_branch.stderr.splitlines()[-1]
 

@@ -50,7 +50,7 @@ def changed_cells(package: Path, branch: str) -> set[tuple[str, str]]:
     return {(change.field, change.new) for change in diff_tables(base, proposed).cells}
 
 
-def test_each_kind_gets_its_own_branch_with_only_its_cells(package):
+def test_split_branch_per_kind(package):
     trimmed = fixed_cells(package, ["trim"]).keys()
     final = fixed_cells(package, ["trim", "scheme"])
     assert run(package, "fix", "trim", "scheme").exit_code == 0
@@ -91,7 +91,7 @@ def _saved_after(package: Path, kinds: list[str], hand_edit: str) -> bytes:
                           capture_output=True, check=True).stdout
 
 
-def test_a_cell_fixed_by_two_kinds_goes_with_the_first(package):
+def test_split_cell_of_two_kinds_first(package):
     session = Session.open(package)
     opened = session.open_table(None)
     row = opened.table.find_row(KEY)
@@ -118,7 +118,7 @@ def fixed_cells_after(package: Path) -> list:
     return session.diff(None).cells
 
 
-def test_deleted_rows_cannot_be_split(package):
+def test_split_deleted_rows_rejected(package):
     assert run(package, "delete", "--row", KEY).exit_code == 0
 
     result = run(package, "propose", "--split-by-fix")
@@ -131,7 +131,7 @@ def test_deleted_rows_cannot_be_split(package):
     assert git(package, "branch", "--format=%(refname:short)").split() == ["main"]
 
 
-def test_hand_edits_alone_make_one_other_proposal(package):
+def test_split_hand_edits_only(package):
     assert run(package, "edit", "--row", KEY, "--set", f"SITE WEB={HAND_EDIT}").exit_code == 0
     session = Session.open(package)
 
@@ -140,7 +140,7 @@ def test_hand_edits_alone_make_one_other_proposal(package):
     assert [(part.kind, part.cells, part.proposal.title) for part in parts] == [(OTHER, 1, "Autres modifications")]
 
 
-def test_split_opens_one_pull_request_per_kind(tmp_path, github_emulator, monkeypatch):
+def test_split_pull_request_per_kind(tmp_path, github_emulator, monkeypatch):
     from tests.github_emulator import EDITOR_TOKEN
     from tests.test_propose_github_cli import package_files
 
@@ -181,7 +181,7 @@ def test_split_opens_one_pull_request_per_kind(tmp_path, github_emulator, monkey
     assert git(clone, "status", "--porcelain") == ""
 
 
-def test_split_from_a_fork_targets_the_base_branch(tmp_path, github_emulator, monkeypatch):
+def test_split_from_fork_targets_base(tmp_path, github_emulator, monkeypatch):
     from tests.github_emulator import EDITOR_TOKEN
     from tests.test_propose_github_cli import package_files
 

@@ -35,7 +35,7 @@ FORMAT_URI = message("value.format-uri", "“{value}” is not a valid web addre
 FORMAT_UUID = message("value.format-uuid", "“{value}” is not a valid UUID.")
 
 HELP_NUMBER = message("value.type.number-help", "Write a number such as 12{decimal}5, without units or spaces.")
-# French writers type a decimal comma: say plainly that this field wants a point.
+# French writers type a decimal comma, so the help names the point this field expects.
 HELP_NUMBER_POINT = message(
     "value.type.number-point-help", "Write a number such as 12.5, with a point rather than a comma, without units or spaces."
 )
