@@ -234,6 +234,42 @@ def test_outlines_package_data():
     assert (OUTLINES.parent / "LICENSE.md").is_file()
 
 
+CONCURRENT_CHECKS = """
+import threading
+from datami_py.geo import checks
+from datami_py.session import Session
+
+opened = Session.open(".").open_table()
+table, settings = opened.table, opened.resource.settings
+fields = checks.address_fields(table, settings)
+# Each round starts with outlines not yet prepared, so that the threads race to build
+# their point indexes, as two validation workers of the terminal UI do.
+barrier = threading.Barrier(4, action=checks._prepared_outlines.cache_clear)
+found = []
+
+def check():
+    for _ in range(25):
+        barrier.wait()
+        found.append(len(checks.departement_problems(table, fields)))
+
+threads = [threading.Thread(target=check) for _ in range(4)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(sorted(set(found)), len(found))
+"""
+
+
+def test_departement_checks_in_threads_at_once():
+    # Run in a child process: without the outlines lock, GEOS corrupted the heap and
+    # the process aborted ("malloc_consolidate(): unaligned fastbin chunk detected").
+    completed = subprocess.run([sys.executable, "-c", CONCURRENT_CHECKS], capture_output=True, text=True, cwd=REPOSITORY, timeout=120)
+
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.strip() == "[6] 100"
+
+
 def test_counts_match_independent_join(decider, tmp_path, no_network):
     needs("geopandas", "shapely")
     from shapely.geometry import Point as ShapelyPoint

@@ -386,18 +386,26 @@ def _outside_outlines(codes: frozenset[str], indices: list[int], latitudes: np.n
     """Return the ``indices`` whose point lies in none of the outlines of ``codes``."""
     import shapely
 
-    outlines = _prepared_outlines()
+    from datami_py.geo.departements import OUTLINES_LOCK
+
     selected = np.array(indices)
     inside = np.zeros(len(selected), dtype=bool)
-    for code in codes:
-        if code in outlines:
-            inside |= shapely.contains_xy(outlines[code], longitudes[selected], latitudes[selected])
+    # Prepared geometries build their index on first use, so two validations must not
+    # test points against them at once.
+    with OUTLINES_LOCK:
+        outlines = _prepared_outlines()
+        for code in codes:
+            if code in outlines:
+                inside |= shapely.contains_xy(outlines[code], longitudes[selected], latitudes[selected])
     return [int(index) for index in selected[~inside]]
 
 
 @functools.cache
 def _prepared_outlines() -> dict[str, Any]:
-    """Return each département's outline by code, prepared for fast point tests."""
+    """Return each département's outline by code, prepared for fast point tests.
+
+    Use them only while holding ``OUTLINES_LOCK``.
+    """
     import shapely
 
     from datami_py.geo.departements import departement_outlines

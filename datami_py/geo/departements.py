@@ -10,6 +10,7 @@ postcodes start with 97 for five départements.
 from __future__ import annotations
 
 import functools
+import threading
 import warnings
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,12 @@ ATTRIBUTION = "Contours des départements : IGN Admin Express COG 2018, via greg
 # (about 5 km in latitude).
 NEAREST_MAX_DEGREES = 0.05
 
+# GEOS geometries must not be used by two threads at once: a prepared geometry builds its
+# point index on first use, and concurrent validations crashed the process with heap
+# corruption. The validation and map workers share the cached outlines, so every use of
+# them holds this lock; callers that need their own get copies from departement_outlines.
+OUTLINES_LOCK = threading.RLock()
+
 
 def require(library: str) -> Any:
     """Import and return ``library`` (geopandas, matplotlib…).
@@ -50,8 +57,14 @@ def require(library: str) -> Any:
         raise DatamiError(MISSING_LIBRARY, library=library.split(".")[0]) from error
 
 
-@functools.cache
 def _outlines() -> geopandas.GeoDataFrame:
+    """Return the shared outlines; use them only while holding :data:`OUTLINES_LOCK`."""
+    with OUTLINES_LOCK:
+        return _read_outlines()
+
+
+@functools.cache
+def _read_outlines() -> geopandas.GeoDataFrame:
     geopandas = require("geopandas")
     source = resources.files("datami_py.geo").joinpath("data", OUTLINES_FILE)
     with resources.as_file(source) as path:
@@ -59,8 +72,16 @@ def _outlines() -> geopandas.GeoDataFrame:
 
 
 def departement_outlines() -> geopandas.GeoDataFrame:
-    """Return a copy of the 101 département outlines: columns ``code``, ``nom``, ``geometry`` (EPSG:4326)."""
-    return _outlines().copy()
+    """Return the 101 département outlines: columns ``code``, ``nom``, ``geometry`` (EPSG:4326).
+
+    The geometries are new objects, owned by the caller, so any thread may use them.
+    """
+    shapely = require("shapely")
+    with OUTLINES_LOCK:
+        frame = _outlines().copy()
+        # A pandas copy shares the geometry objects; a WKB round trip makes new ones.
+        frame["geometry"] = shapely.from_wkb(shapely.to_wkb(frame.geometry.values))
+    return frame
 
 
 def points_frame(point_set: PointSet) -> geopandas.GeoDataFrame:
@@ -88,6 +109,12 @@ def departement_of_rows(point_set: PointSet) -> dict[int, str | None]:
     if not point_set.points:
         return result
 
+    with OUTLINES_LOCK:
+        return _join(geopandas, point_set, result)
+
+
+def _join(geopandas: Any, point_set: PointSet, result: dict[int, str | None]) -> dict[int, str | None]:
+    """Fill ``result`` with the département of each point; the caller holds :data:`OUTLINES_LOCK`."""
     outlines = _outlines()[["code", "geometry"]]
     frame = points_frame(point_set)
     joined = geopandas.sjoin(frame, outlines, how="left", predicate="within")
