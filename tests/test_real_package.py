@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,26 @@ def test_validate_has_no_errors_and_french_warnings(package):
     summary, hint = completed.stdout.rstrip().splitlines()[-2:]
     assert summary.endswith(" 0 erreur(s), 753 avertissement(s).")
     assert hint.startswith("Des nettoyages peuvent corriger une partie de ces avertissements d’un coup : trim (612)")
+
+
+def test_validate_lists_five_warnings_of_each_kind(package):
+    completed = datami(package, "validate")
+
+    lines = completed.stdout.splitlines()
+    listed = [line for line in lines if line.startswith("  - ")]
+    counted = [line.strip() for line in lines if line.startswith("    … ")]
+    assert counted[0] == "… et 601 autre(s) du même genre (ajoutez --all pour tout lister)."
+    others = sum(int(re.search(r"\d+", line).group()) for line in counted)
+    assert len(listed) + others == 753
+    assert len(listed) < 60
+
+
+def test_validate_all_lists_every_warning(package):
+    completed = datami(package, "validate", "--all")
+
+    lines = completed.stdout.splitlines()
+    assert sum(line.startswith("  - ") for line in lines) == 753
+    assert not any(line.startswith("    … ") for line in lines)
 
 
 def test_edit_link_by_title_with_trailing_space(package):

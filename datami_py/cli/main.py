@@ -21,7 +21,7 @@ from datami_py.cli_serve import serve
 from datami_py.cli_remote import local_package
 from datami_py.cli_help import DatamiGroup, language_from_arguments
 from datami_py.cli.output import error_line, report_error, report_findings, say, say_json
-from datami_py.errors import DatamiError, describe
+from datami_py.errors import DatamiError, Finding, describe
 from datami_py.i18n import detect_language, message, render
 from datami_py.session import Session
 
@@ -42,12 +42,16 @@ DIFF_DELETED = message("cli.diff-deleted", "row {row} ({key}): deleted")
 VALIDATE_SUMMARY = message("cli.validate-summary", "{resource}: {errors} error(s), {warnings} warning(s).")
 VALIDATE_ERRORS = message("cli.validate-errors", "Errors")
 VALIDATE_WARNINGS = message("cli.validate-warnings", "Warnings")
+VALIDATE_MORE = message("cli.validate-more", "… and {count} more of the same kind (add --all to list every one).")
 SHOW_ROW = message("cli.show-row", "Row {row}")
 VALIDATE_FIX_HINT = message(
     "cli.validate-fix-hint",
     "Clean-ups can fix some of these warnings at once: {kinds}. Run “datami fix --list” to see what each one changes, "
     "then “{command}” to apply them.",
 )
+
+# Findings of one kind listed by `datami validate` before it only counts the others.
+SHOWN_PER_KIND = 5
 
 LANGUAGE_OPTION = click.option(
     "--lang",
@@ -307,10 +311,14 @@ def diff(package: Path, resource: str | None, as_json: bool, language: str | Non
 @_package_argument
 @_resource_option
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--all", "list_all", is_flag=True, help="List every finding, not only the first ones of each kind.")
 @LANGUAGE_OPTION
 @guarded(exit_code=2)
-def validate(package: Path, resource: str | None, as_json: bool, language: str | None) -> None:
+def validate(package: Path, resource: str | None, as_json: bool, list_all: bool, language: str | None) -> None:
     """Check the data against its schema (errors) and for quality problems (warnings).
+
+    Findings are grouped by kind, and only the first ones of each kind are listed unless
+    --all is given; --json always gives them all.
 
     Exit status: 0 when there is no error, 1 when there is one, 2 when the package cannot be loaded.
     """
@@ -335,7 +343,7 @@ def validate(package: Path, resource: str | None, as_json: bool, language: str |
         )
     else:
         for name, report in reports.items():
-            _print_report(name, report, lang)
+            _print_report(name, report, lang, None if list_all else SHOWN_PER_KIND)
             if report.warnings:
                 _print_fix_hint(session, name, lang)
 
@@ -343,13 +351,25 @@ def validate(package: Path, resource: str | None, as_json: bool, language: str |
         click.get_current_context().exit(1)
 
 
-def _print_report(name: str, report: Any, language: str) -> None:
+def _print_report(name: str, report: Any, language: str, shown_per_kind: int | None) -> None:
+    """Print errors, then warnings, grouped by kind in order of first appearance.
+
+    With ``shown_per_kind`` set, each kind lists that many findings and counts the rest,
+    so that 612 stray spaces do not hide the one wrong postcode.
+    """
     for title, findings in ((VALIDATE_ERRORS, report.errors), (VALIDATE_WARNINGS, report.warnings)):
         if not findings:
             continue
         say(f"{render(title, language)} ({len(findings)})")
+        kinds: dict[str, list[Finding]] = {}
         for finding in findings:
-            say("  - " + describe(finding, language))
+            kinds.setdefault(finding.code, []).append(finding)
+        for same_kind in kinds.values():
+            listed = same_kind if shown_per_kind is None else same_kind[:shown_per_kind]
+            for finding in listed:
+                say("  - " + describe(finding, language))
+            if len(same_kind) > len(listed):
+                say("    " + render(VALIDATE_MORE, language, count=len(same_kind) - len(listed)))
     say(render(VALIDATE_SUMMARY, language, resource=name, errors=len(report.errors), warnings=len(report.warnings)))
 
 
