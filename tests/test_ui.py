@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, SelectionList
+from textual.widgets import Input, SelectionList, Static
 
 from datami_py.quality import check_codes
 from datami_py.table import query
@@ -67,6 +67,8 @@ async def test_search_filter_card_edit_undo_redo_save(package):
         codes = [option.value for option in query.filter_options(table, query.FilterSpec("CODE DEMARCHE"))]
         with_bp = [row for row in table.row_ids if "BP" in check_codes(table.cell(row, "CODE DEMARCHE") or "", codes, "-").codes]
         assert screen.view.rows == with_bp
+        status = str(screen.query_one("#status", Static).render())
+        assert "CODE DEMARCHE=Budget et financement participatif" in status
 
         # Enter in the table opens the card of the row under the cursor.
         await pilot.press("t")

@@ -552,6 +552,14 @@ class _Vocabulary:
         return [self.positions[code] for code in found if code in self.positions]
 
 
+def code_labels(descriptor: Mapping[str, Any]) -> dict[str, str]:
+    """Return the label of each code that field ``descriptor`` defines; empty without codes."""
+    vocabulary = _Vocabulary.of(descriptor)
+    if vocabulary is None:
+        return {}
+    return dict(zip(vocabulary.codes, vocabulary.labels))
+
+
 def _label_text(item: Mapping[str, Any]) -> str:
     """Return a category's label, its French text for a multilingual label, else its value."""
     label = item.get("label")

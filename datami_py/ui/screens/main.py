@@ -151,7 +151,7 @@ class MainScreen(Screen[None]):
         """Show rows shown out of total, active filters, unsaved changes and validation state."""
         tr = self.app.tr
         parts = [tr(strings.STATUS_ROWS, shown=len(self.view.rows), total=len(self.table))]
-        active = [f"{name}={'|'.join(sorted(values))}" for name, values in self.view.active_filters.items() if values]
+        active = [self._filter_text(name, values) for name, values in self.view.active_filters.items() if values]
         parts.append(tr(strings.STATUS_FILTERS, filters=", ".join(active)) if active else tr(strings.STATUS_NO_FILTER))
         if self.view.sort_field:
             direction = tr(strings.SORT_DESCENDING if self.view.sort_descending else strings.SORT_ASCENDING)
@@ -167,6 +167,11 @@ class MainScreen(Screen[None]):
             else:
                 parts.append(tr(strings.STATUS_VALID))
         self.query_one("#status", Static).update(" · ".join(parts))
+
+    def _filter_text(self, name: str, values: set[str]) -> str:
+        """Word an active filter as its field and chosen values, codes shown by their labels."""
+        labels = query.code_labels(self.table.field(name))
+        return f"{name}={'|'.join(sorted(labels.get(value, value) for value in values))}"
 
     @work(exclusive=True, thread=True, group="validate")
     def validate(self) -> None:
