@@ -3,7 +3,7 @@
 No cell changes before the user has seen every result: the command queries the address
 API, prints each result (old position → new position, score, matched address), lists the
 low scores and the addresses not found apart, asks which results to apply (or takes
-``--yes``), and only then writes them as journaled edits and saves the file.
+``--yes``), and only then applies them and saves the file.
 
 Exit status: 0 when the command ran (whatever was found or accepted), 1 when the package
 cannot be read or saved or the address API fails, 2 for a wrong command line. This
@@ -31,7 +31,6 @@ from datami_py.geo.checks import (
 )
 from datami_py.geo.geocode import DEFAULT_MIN_SCORE, BanClient, GeocodeResult, apply_results
 from datami_py.i18n import detect_language, message, render
-from datami_py.journal import JournaledTable
 from datami_py.session import OpenTable, Session
 from datami_py.table import Table
 
@@ -224,14 +223,16 @@ def _prompt(question: str, answers: str, language: str) -> str:
 
 
 def _apply_and_save(session: Session, opened: OpenTable, fields: AddressFields, accepted: list[GeocodeResult], language: str) -> int:
-    editor = JournaledTable(session, opened.resource.name)
-    try:
-        applied = apply_results(editor, accepted, fields.latitude, fields.longitude)
-        if not applied:
-            click.echo(render(NOTHING_APPLIED, language))
-            return 0
-        editor.save()
-    finally:
-        editor.close()
+    """Apply the accepted results and save the file, as ``datami edit`` and ``datami fix`` do.
+
+    The results go straight to the table, not through a journal: starting a journal here
+    would set aside the unsaved edits a terminal UI session left, which that session then
+    no longer offers to restore.
+    """
+    applied = apply_results(opened.table, accepted, fields.latitude, fields.longitude)
+    if not applied:
+        click.echo(render(NOTHING_APPLIED, language))
+        return 0
+    session.save(opened.resource.name)
     click.echo(render(SAVED, language, file=opened.table.file, count=len(applied)))
     return len(applied)

@@ -490,6 +490,26 @@ def test_yes_applies_above_min_score(places):
     assert git(places, "diff", "--numstat") == "2\t2\tdata/lieux.csv\n"
 
 
+def test_unsaved_terminal_edits_stay_restorable(places, tmp_path):
+    # An editor typed a new commune in the terminal UI and quit without saving.
+    editor = JournaledTable(Session.open(places))
+    editor.set_cell(editor.table.row_at(1), "commune", "Amiens centre")
+    editor.close()
+
+    result = run_geocode(places, "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert git(places, "diff", "--numstat") == "3\t3\tdata/lieux.csv\n"
+    assert not list((tmp_path / "journals").rglob("*.discarded*"))
+    reopened = JournaledTable(Session.open(places))
+    state = reopened.pending()
+    assert state is not None
+    reopened.restore(state)
+    assert reopened.table.cell(reopened.table.row_at(1), "commune") == "Amiens centre"
+    assert reopened.table.cell(reopened.table.row_at(2), "latitude") == "48.935"
+    reopened.close()
+
+
 def test_french_review_and_answers(places, ban):
     result = run_geocode(places, "--outliers", reply="t\n", language="fr")
 
