@@ -30,7 +30,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, unquote, urlsplit
@@ -38,7 +38,7 @@ from urllib.parse import quote, unquote, urlsplit
 from datami_py.errors import DatamiError
 from datami_py.forge.remote import github_repository
 from datami_py.forge.tokens import api_url_from_environment, find_token
-from datami_py.forge.trees import RepositoryTree, TreeCache, TreeUnavailable
+from datami_py.forge.trees import REPOSITORY_NOT_FOUND, RepositoryTree, TreeCache, TreeUnavailable
 from datami_py.gitrepo import repository_root
 from datami_py.i18n import message
 from datami_py.table import Table
@@ -104,6 +104,19 @@ class Link:
         """"OWNER/REPO", or "" for a relative link."""
         return f"{self.owner}/{self.repo}" if self.owner else ""
 
+    def with_longer_ref(self) -> Link | None:
+        """Return the link read with the first path segment moved into the ref, or None.
+
+        "main/feature/x.pdf" is first read as ref "main", path "feature/x.pdf"; this reads
+        it as ref "main/feature", path "x.pdf", for branch names with a slash. None when the
+        path has a single segment or the link is relative.
+        """
+        if self.style == "relative" or len(self.segments) < 2:
+            return None
+        first = self.segments[0]
+        return replace(self, ref=f"{self.ref}/{unquote(first)}", path="/".join(unquote(part) for part in self.segments[1:]),
+                       head=f"{self.head}{first}/", segments=self.segments[1:])
+
     def with_path(self, path: str) -> str:
         """Return the link written for ``path``, in the same form.
 
@@ -151,8 +164,8 @@ def _parse_url(text: str) -> Link | None:
 
     if host == RAW_HOST:
         # raw.githubusercontent.com/OWNER/REPO/REF/PATH, or /OWNER/REPO/refs/heads/REF/PATH.
-        # NOTE: a branch name with a slash ("feature/x") is read as the branch "feature" and
-        # a path starting with "x/"; GitHub resolves it by trying every split, this does not.
+        # A branch name with a slash ("feature/x") is first read as the branch "feature";
+        # LinkChecker tries the longer refs when that branch does not exist.
         path_start = 5 if segments[2:4] in (["refs", "heads"], ["refs", "tags"]) else 3
     elif host in GITHUB_HOSTS and len(segments) > 2 and segments[2] in ("blob", "raw"):
         path_start = 4
@@ -340,6 +353,14 @@ class CellCheck:
     check: LinkCheck
 
 
+# Longer refs tried for a link whose first ref does not exist ("feature" of "feature/x").
+MAX_LONGER_REFS = 3
+
+
+def _ref_not_found(result: RepositoryTree | TreeUnavailable) -> bool:
+    return isinstance(result, TreeUnavailable) and result.code == REPOSITORY_NOT_FOUND
+
+
 class LinkChecker:
     """Checks link cells against the trees of the repositories they point into.
 
@@ -425,6 +446,17 @@ class LinkChecker:
         if link.style == "relative":
             return self._check_relative(link)
         result = self.trees.tree(link.owner, link.repo, link.ref)
+        longer = link.with_longer_ref()
+        tries = 1
+        # As GitHub does, a ref that does not exist may be the start of a branch name with
+        # slashes; each longer reading costs one call, so a few are tried at most.
+        while _ref_not_found(result) and longer is not None and tries <= MAX_LONGER_REFS:
+            longer_result = self.trees.tree(longer.owner, longer.repo, longer.ref)
+            if not _ref_not_found(longer_result):
+                link, result = longer, longer_result
+                break
+            longer = longer.with_longer_ref()
+            tries += 1
         return self._compare(link, result, link.path)
 
     def _check_relative(self, link: Link) -> LinkCheck:

@@ -518,6 +518,45 @@ def test_percent_encoded_link_repaired_in_its_style(tmp_path, files_repository):
         "upper and lower case", "doubled extension or extra dot"]
 
 
+def test_branch_name_with_slash(tmp_path, github_emulator):
+    github_emulator.create_repo("owner", "files", {path: b"x" for path in FILES}, default_branch="feature/photos")
+    github_emulator.reset_calls()
+    prefix = "https://raw.githubusercontent.com/owner/files/feature/photos/"
+    folder = small_package(tmp_path / "small", [(prefix + "images/logo.png", ""), (prefix + "images/LOGO.png", "")])
+    init_repository(folder)
+
+    checks = check_package(folder, checker_for(folder, github_emulator.base_url))
+
+    assert [(cell.check.status, cell.check.link.ref, cell.check.path) for cell in checks] == [
+        ("found", "feature/photos", "images/logo.png"),
+        ("repairable", "feature/photos", "images/LOGO.png"),
+    ]
+    assert checks[1].check.repaired == prefix + "images/logo.png"
+    assert github_emulator.calls == [
+        Call("GET", "/repos/owner/files/git/trees/feature", 404),
+        Call("GET", "/repos/owner/files/git/trees/feature%2Fphotos", 200),
+    ]
+
+
+def test_missing_branch_reported_with_first_reading(tmp_path, files_repository):
+    folder = small_package(tmp_path / "small", [("https://raw.githubusercontent.com/owner/files/gone/a/b/c/d/e.pdf", "")])
+    init_repository(folder)
+
+    checks = check_package(folder, checker_for(folder, files_repository.base_url))
+
+    check = checks[0].check
+    assert check.status == "not-checked"
+    assert render(check.problem, "en", **check.params) == (
+        "The repository owner/files or its branch gone was not found on 127.0.0.1. Check the links; if the "
+        "repository is private, set GITHUB_TOKEN to a token that can read it.")
+    assert [call.path for call in files_repository.calls] == [
+        "/repos/owner/files/git/trees/gone",
+        "/repos/owner/files/git/trees/gone%2Fa",
+        "/repos/owner/files/git/trees/gone%2Fa%2Fb",
+        "/repos/owner/files/git/trees/gone%2Fa%2Fb%2Fc",
+    ]
+
+
 def test_relative_links_against_committed_files(tmp_path, github_emulator):
     root = tmp_path / "repository"
     (root / "logos").mkdir(parents=True)
