@@ -29,7 +29,7 @@ from datami_py.geo.checks import (
     problem_message,
     problems_to_geocode,
 )
-from datami_py.geo.geocode import DEFAULT_MIN_SCORE, BanClient, GeocodeResult, apply_results
+from datami_py.geo.geocode import BATCH_ROWS, DEFAULT_MIN_SCORE, DEFAULT_TIMEOUT, PROGRESS, BanClient, GeocodeResult, apply_results
 from datami_py.i18n import detect_language, message, render
 from datami_py.session import OpenTable, Session
 from datami_py.table import Table
@@ -70,6 +70,13 @@ SELECTIONS = ("needed", "all", "missing", "outliers")
 )
 @click.option("--min-score", type=click.FloatRange(0, 1), default=DEFAULT_MIN_SCORE, show_default=True, help="Lowest match score (0 to 1) that may be applied.")
 @click.option("--api-url", help="Root address of the address API (default: $DATAMI_BAN_URL, else https://api-adresse.data.gouv.fr).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(1, 600),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait for each response of the address API before trying again.",
+)
 @click.option("--resource", help="Name of the resource (default: the first one).")
 @click.option("--yes", is_flag=True, help="Apply every result whose score reaches --min-score, without asking.")
 @click.option("--dry-run", is_flag=True, help="Show the results without asking or writing anything.")
@@ -79,6 +86,7 @@ def geocode_command(
     selection: str | None,
     min_score: float,
     api_url: str | None,
+    timeout: float,
     resource: str | None,
     yes: bool,
     dry_run: bool,
@@ -100,7 +108,9 @@ def geocode_command(
         if not candidates:
             click.echo(render(NOTHING_TO_GEOCODE, language))
             return
-        review_and_apply(session, opened, candidates, api_url=api_url, min_score=min_score, yes=yes, dry_run=dry_run, language=language)
+        review_and_apply(
+            session, opened, candidates, api_url=api_url, min_score=min_score, yes=yes, dry_run=dry_run, language=language, timeout=timeout
+        )
     except DatamiError as error:
         click.echo(render(ERROR_LINE, language, message=describe(error, language)), err=True)
         context.exit(1)
@@ -116,13 +126,15 @@ def review_and_apply(
     yes: bool,
     dry_run: bool,
     language: str,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> int:
     """Geocode the rows of ``candidates``, print the review, ask which results to apply, apply and save them.
 
     ``candidates`` are (row id, position problem or None), as :func:`problems_to_geocode`
     returns them; the review shows each problem beside its row. Returns the number of
     rows changed. Nothing is written with ``dry_run``, when no result is accepted, or when
-    the prompt ends (end of input or Ctrl+C).
+    the prompt ends (end of input or Ctrl+C). When the rows take several requests, a line
+    on standard error follows each one.
 
     Raises:
         DatamiError: when the table has no address fields, the address API fails, or
@@ -132,9 +144,14 @@ def review_and_apply(
     fields = address_fields(table, opened.resource.settings)
     if not fields.address:
         raise DatamiError(NO_ADDRESS_FIELDS, Location(file=table.file), resource=table.name)
-    client = BanClient(api_url)
+    client = BanClient(api_url, timeout=timeout)
     click.echo(render(QUERYING, language, count=len(candidates), url=client.api_url))
-    results = geocode_rows(table, opened.resource.settings, [row for row, _ in candidates], client, min_score)
+
+    def progress(done: int, total: int) -> None:
+        if total > BATCH_ROWS:
+            click.echo(render(PROGRESS, language, done=done, total=total), err=True)
+
+    results = geocode_rows(table, opened.resource.settings, [row for row, _ in candidates], client, min_score, progress=progress)
     reasons = {row: problem for row, problem in candidates if problem is not None}
     applicable = print_review(table, results, min_score, language, reasons)
 

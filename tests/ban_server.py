@@ -83,6 +83,8 @@ class BanServer:
         self.addresses: list[Address] = []
         self.requests: list[Request] = []
         self.delay = 2.0
+        # Seconds every request waits before its answer, to let a test act meanwhile.
+        self.pause = 0.0
         self.fail_next = 0
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -212,6 +214,7 @@ def _handler_for(server: BanServer) -> type[BaseHTTPRequestHandler]:
 
         def _failed(self, address: Address | None) -> bool:
             """Respond as a failing server would, and return True, when the request must fail."""
+            time.sleep(server.pause)
             if server.take_failure():
                 self._send(503, b"<html><body>503 Service Temporarily Unavailable</body></html>", "text/html")
                 return True

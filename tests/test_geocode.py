@@ -241,6 +241,29 @@ def test_several_rows_use_one_csv_request(ban):
     assert [result.row for result in results] == [1, 2, 3, 4, 5]
 
 
+def test_batches_report_progress(ban):
+    queries = [AddressQuery(row, f"{row} Place de la Mairie") for row in range(5)]
+    seen = []
+
+    results = geocode(queries, client(ban), batch_rows=2, progress=lambda done, total: seen.append((done, total)))
+
+    assert seen == [(2, 5), (4, 5), (5, 5)]
+    assert [len(request.rows) for request in ban.requests] == [2, 2, 1]
+    assert [result.status for result in results] == ["found"] * 5
+
+
+def test_stop_between_batches(ban):
+    queries = [AddressQuery(row, f"{row} Place de la Mairie") for row in range(5)]
+    seen = []
+
+    with pytest.raises(DatamiError) as raised:
+        geocode(queries, client(ban), batch_rows=2, progress=lambda done, total: seen.append(done), should_stop=lambda: len(seen) == 2)
+
+    assert describe(raised.value, "fr") == (
+        "Géocodage arrêté à votre demande après 4 adresse(s) sur 5 ; aucune position n’a été modifiée.")
+    assert len(ban.requests) == 2
+
+
 def test_min_score_decides_status(ban):
     results = geocode([AddressQuery(1, "2 Quai Bas"), AddressQuery(2, "Place de la Mairie")], client(ban), min_score=0.25)
 
@@ -519,6 +542,28 @@ def test_french_review_and_answers(places, ban):
     assert "Adresse introuvable, non appliqués (1) :\n  Ligne 4 (L4), hors de France : « 5 Rue Inconnue 69001 Lyon »\n" in result.output
     assert "Appliquer ces 2 résultat(s) ? tous (t), ligne par ligne (l), aucun (n)" in result.output
     assert result.output.endswith("data/lieux.csv enregistré : 2 ligne(s) géocodée(s). Voyez les changements avec datami diff.\n")
+
+
+def test_progress_of_several_requests(places):
+    with (places / CSV).open("a", encoding="utf-8", newline="") as file:
+        file.writelines(f"M{number},{number} Place de la Mairie,93200,Saint-Denis,,\r\n" for number in range(600))
+
+    result = run_geocode(places, "--dry-run", "--missing", language="fr")
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "500 adresse(s) sur 602 géocodée(s)…\n602 adresse(s) sur 602 géocodée(s)…\n"
+
+
+def test_timeout_option(places, ban):
+    ban.add("1 Place de la Mairie", "timeout")
+    ban.addresses.insert(0, ban.addresses.pop())
+    ban.delay = 1.5
+
+    result = CliRunner().invoke(cli, ["--lang", "en", "geocode", str(places), "--missing", "--timeout", "1"])
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: The address service at {ban.url} did not answer within 1 seconds (3 attempts).")
+    assert git(places, "status", "--porcelain") == ""
 
 
 def test_unreachable_api_fails_cleanly(places):

@@ -165,3 +165,30 @@ async def test_nothing_to_geocode_notice(places, ban):
         assert isinstance(app.screen, MainScreen)
         assert not main.table.is_dirty
         assert ban.requests == []
+
+
+async def test_second_g_stops_geocoding(places, ban):
+    before = (places / CSV).read_bytes()
+    ban.pause = 1.0
+    app = DatamiApp(places, "fr")
+    async with app.run_test(size=SIZE) as pilot:
+        main = await wait_for_main(app, pilot)
+
+        await pilot.press("G")
+        await pilot.pause(0.3)
+        await pilot.press("G")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+        messages = [notice.message for notice in app._notifications]
+        assert "Le géocodage s’arrête après la requête en cours ; rien ne sera modifié." in messages
+        assert "Géocodage arrêté à votre demande après 5 adresse(s) sur 5 ; aucune position n’a été modifiée." in messages
+        assert isinstance(app.screen, MainScreen)
+        assert not main.table.is_dirty
+        assert len(ban.requests) == 1
+
+        # Once stopped, G starts a new geocoding that opens the review.
+        ban.pause = 0.0
+        review = await open_review(app, pilot)
+        assert len(review.results) == 5
+    assert (places / CSV).read_bytes() == before

@@ -473,16 +473,23 @@ def _consolidation_fields(table: Table, settings: dict[str, Any]) -> list[str]:
 
 
 def geocode_rows(
-    table: Table, settings: dict[str, Any], rows: Iterable[int], client: BanClient, min_score: float = DEFAULT_MIN_SCORE
+    table: Table,
+    settings: dict[str, Any],
+    rows: Iterable[int],
+    client: BanClient,
+    min_score: float = DEFAULT_MIN_SCORE,
+    **options: Any,
 ) -> list[GeocodeResult]:
     """Geocode the addresses of ``rows`` and return the results in row order; nothing is changed.
+
+    ``options`` (``progress``, ``should_stop``) go to :func:`~datami_py.geo.geocode.geocode`.
 
     Raises:
         DatamiError: ``geocode.no-address-fields`` when the table has no address fields,
             ``geo.no-coordinate-fields`` without coordinate fields, and the errors of
-            :class:`BanClient`.
+            :func:`~datami_py.geo.geocode.geocode`.
     """
     fields = address_fields(table, settings)
     if not fields.address:
         raise DatamiError(NO_ADDRESS_FIELDS, Location(file=table.file), resource=table.name)
-    return geocode(address_queries(table, fields, rows), client, min_score)
+    return geocode(address_queries(table, fields, rows), client, min_score, **options)

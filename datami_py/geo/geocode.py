@@ -86,6 +86,11 @@ INVALID_ANSWER = message(
     "The address service at {url} sent a response that is not valid {answer_format}: {detail}. "
     "Check that --api-url gives the address API (such as https://api-adresse.data.gouv.fr).",
 )
+PROGRESS = message("geocode.progress", "{done} of {total} address(es) geocoded…")
+STOPPED = message(
+    "geocode.stopped",
+    "Geocoding stopped after {done} of {total} address(es), as asked; no position was changed.",
+)
 INVALID_URL = message(
     "geocode.invalid-url",
     "“{url}” is not a web address: give the address API as http://… or https://….",
@@ -240,7 +245,13 @@ class BanClient:
 
 
 def geocode(
-    queries: Sequence[AddressQuery], client: BanClient, min_score: float = DEFAULT_MIN_SCORE, batch_rows: int = BATCH_ROWS
+    queries: Sequence[AddressQuery],
+    client: BanClient,
+    min_score: float = DEFAULT_MIN_SCORE,
+    batch_rows: int = BATCH_ROWS,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[GeocodeResult]:
     """Geocode ``queries`` and return one result per query, in the same order.
 
@@ -248,16 +259,28 @@ def geocode(
     to ``/search/``; several go to ``/search/csv/``, ``batch_rows`` per request. A match
     whose score is below ``min_score`` comes back ``low-score``.
 
+    ``progress(done, total)`` is called after each request with the number of addresses
+    sent so far and in all. ``should_stop()`` is asked after each request; when it returns
+    True, geocoding ends with ``geocode.stopped`` and the matches received are dropped.
+
     Raises:
-        DatamiError: as the :class:`BanClient` methods, when the whole request fails.
+        DatamiError: as the :class:`BanClient` methods, when the whole request fails;
+            ``geocode.stopped`` when ``should_stop`` asked to stop.
     """
     sent = [query for query in queries if query.address.strip()]
     matches: dict[int, Match | None | Literal["error"]] = {}
-    if len(sent) == 1:
-        matches[sent[0].row] = client.search(sent[0].address, sent[0].postcode)
-    else:
-        for start in range(0, len(sent), batch_rows):
-            matches.update(client.search_csv(sent[start : start + batch_rows]))
+    batches = [sent[start : start + batch_rows] for start in range(0, len(sent), batch_rows)]
+    done = 0
+    for batch in batches:
+        if len(sent) == 1:
+            matches[batch[0].row] = client.search(batch[0].address, batch[0].postcode)
+        else:
+            matches.update(client.search_csv(batch))
+        done += len(batch)
+        if progress is not None:
+            progress(done, len(sent))
+        if should_stop is not None and should_stop():
+            raise DatamiError(STOPPED, done=done, total=len(sent))
     return [_result(query, matches.get(query.row), min_score) for query in queries]
 
 

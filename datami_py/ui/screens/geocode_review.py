@@ -41,7 +41,8 @@ NOT_FOUND = message("ui.geocode.not-found", "not found")
 ERROR = message("ui.geocode.error", "service error")
 NO_POSITION = message("ui.geocode.no-position", "no position")
 NOT_APPLICABLE = message("ui.geocode.not-applicable", "This result cannot be applied: {reason}.")
-WORKING = message("ui.geocode.working", "Geocoding the addresses…")
+WORKING = message("ui.geocode.working", "Geocoding the addresses… Press G again to stop.")
+STOPPING = message("ui.geocode.stopping", "Geocoding stops after the current request; nothing will be changed.")
 NOTHING = message("ui.geocode.nothing", "No row needs geocoding: every position is filled in and in its département.")
 APPLIED = message("ui.geocode.applied", "{count} row(s) geocoded. Ctrl+Z undoes each change.")
 
@@ -52,12 +53,13 @@ ACTIONS = [(KEY_GEOCODE, "geocode")]
 
 
 def find_geocoding(
-    table: Table, settings: dict[str, Any], api_url: str | None = None
+    table: Table, settings: dict[str, Any], api_url: str | None = None, **options: Any
 ) -> tuple[list[GeocodeResult], dict[int, PositionProblem]]:
     """Geocode the rows that need it (missing or suspect positions) and return the results with each row's problem.
 
     The results are empty when no row needs geocoding. Runs in a worker, because it calls
-    the address API, so it must not touch widgets.
+    the address API, so it must not touch widgets. ``options`` (``progress``,
+    ``should_stop``) go to :func:`~datami_py.geo.geocode.geocode`.
 
     Raises:
         DatamiError: as :func:`datami_py.geo.checks.geocode_rows`.
@@ -67,7 +69,7 @@ def find_geocoding(
     if not candidates:
         return [], reasons
     rows = [row for row, _ in candidates]
-    return geocode_rows(table, settings, rows, BanClient(api_url), DEFAULT_MIN_SCORE), reasons
+    return geocode_rows(table, settings, rows, BanClient(api_url), DEFAULT_MIN_SCORE, **options), reasons
 
 
 class GeocodeReviewScreen(ModalScreen[int | None]):

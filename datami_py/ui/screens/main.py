@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,22 +12,23 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from datami_py.errors import DatamiError, describe
+from datami_py.fixes import Fix, apply_chosen_fixes, find_fixes
+from datami_py.forge.github import propose_github
+from datami_py.forge.local import propose_local, restore_data_files
+from datami_py.forge.proposal import build_proposal
+from datami_py.forge.remote import github_repository
+from datami_py.forge.split import TITLES as SPLIT_TITLES, propose_split
+from datami_py.forge.tokens import Secret, api_url_from_environment, find_token
+from datami_py.geo.geocode import PROGRESS, STOPPED
+from datami_py.gitrepo import repository_root
 from datami_py.session import OpenTable, Session
 from datami_py.table import Edit, query
 from datami_py.table.diff import TableDiff
 from datami_py.ui import map_strings, strings
+from datami_py.ui.screens import geocode_review
 from datami_py.ui.screens.card_detail import CardDetailScreen
-from datami_py.forge.github import propose_github
-from datami_py.fixes import Fix, apply_chosen_fixes, find_fixes
-from datami_py.forge.local import propose_local, restore_data_files
-from datami_py.forge.split import TITLES as SPLIT_TITLES, propose_split
-from datami_py.forge.proposal import build_proposal
-from datami_py.forge.remote import github_repository
-from datami_py.gitrepo import repository_root
-from datami_py.forge.tokens import Secret, api_url_from_environment, find_token
 from datami_py.ui.screens.conflicts import ConflictScreen
 from datami_py.ui.screens.dialogs import ChoiceDialog, TextDialog
-from datami_py.ui.screens import geocode_review
 from datami_py.ui.screens.filters import FiltersScreen
 from datami_py.ui.screens.fixes import CHECK_LINKS, FixesScreen
 from datami_py.ui.screens.help import HelpScreen
@@ -78,6 +81,8 @@ class MainScreen(Screen[None]):
         self.settings = opened.resource.settings
         self.view = TableView(self.table, self.settings)
         self.report: ValidationReport | None = None
+        # Set to stop the geocoding worker after its current request; None before any.
+        self._geocode_stop: threading.Event | None = None
         views = self.settings.get("views") or {}
         self.default_view = "cards" if views.get("default") == "cards" else "table"
 
@@ -524,17 +529,31 @@ class MainScreen(Screen[None]):
     # Geocoding
 
     def action_geocode(self) -> None:
+        """Start geocoding, or ask the running geocoding to stop after its current request."""
+        if self._geocode_stop is not None and not self._geocode_stop.is_set():
+            self._geocode_stop.set()
+            self.notify(self.app.tr(geocode_review.STOPPING))
+            return
+        self._geocode_stop = threading.Event()
         self.notify(self.app.tr(geocode_review.WORKING))
-        self.find_geocoding()
+        self.find_geocoding(self._geocode_stop)
 
     @work(thread=True, exclusive=True, group="geocode")
-    def find_geocoding(self) -> None:
+    def find_geocoding(self, stop: threading.Event) -> None:
         """Query the address API in a worker, then open the review screen with the results."""
+
+        def progress(done: int, total: int) -> None:
+            if total > done:
+                self.app.call_from_thread(self.notify, self.app.tr(PROGRESS, done=done, total=total))
+
         try:
-            results, reasons = geocode_review.find_geocoding(self.table, self.settings)
+            results, reasons = geocode_review.find_geocoding(self.table, self.settings, progress=progress, should_stop=stop.is_set)
         except DatamiError as error:
-            self.app.call_from_thread(self.notify, describe(error, self.app.language), severity="error", timeout=20)
+            severity = "information" if error.code == STOPPED else "error"
+            self.app.call_from_thread(self.notify, describe(error, self.app.language), severity=severity, timeout=20)
             return
+        finally:
+            stop.set()
         self.app.call_from_thread(self._review_geocoding, results, reasons)
 
     def _review_geocoding(self, results: list, reasons: dict) -> None:
