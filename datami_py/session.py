@@ -162,16 +162,20 @@ class Session:
                 return [Finding(DUPLICATE_KEY, "error", location, {"other_row": table.row_number(other)})]
         return []
 
-    def validate(self, resource_name: str | None = None) -> ValidationReport:
+    def validate(self, resource_name: str | None = None, *, table: Table | None = None) -> ValidationReport:
         """Validate the table of ``resource_name`` with its current edits.
 
         Besides :func:`validate_table`, points outside the département their row states
         are reported as warnings when geopandas is installed (see
         :func:`datami_py.geo.checks.departement_findings`).
+
+        ``table`` replaces the open table, typically a :meth:`Table.snapshot` of it, so
+        that another thread can validate while the user goes on editing.
         """
         opened = self.open_table(resource_name)
-        report = validate_table(opened.table, opened.resource.settings)
-        extra = departement_findings(opened.table, opened.resource.settings)
+        table = opened.table if table is None else table
+        report = validate_table(table, opened.resource.settings)
+        extra = departement_findings(table, opened.resource.settings)
         if not extra:
             return report
         # A stable sort by row keeps the order of each row's findings; header findings (no row) stay first.

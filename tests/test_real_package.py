@@ -90,3 +90,36 @@ def test_domain_does_not_import_textual():
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert completed.stdout.strip() == "False"
+
+
+def test_snapshot_keeps_the_rows_and_cells_it_was_taken_with(package):
+    table = Session.open(package).open_table().table
+    count = len(table)
+    first, last = table.row_at(1), table.row_at(count)
+    table.set_cell(first, "SITE WEB", "https://avant.fr")
+
+    snapshot = table.snapshot()
+    table.set_cell(first, "SITE WEB", "https://apres.fr")
+    table.delete_row(last)
+    table.add_row({"TITRE DU PROJET": "Nouvelle initiative"})
+
+    assert snapshot.cell(first, "SITE WEB") == "https://avant.fr"
+    assert list(snapshot.row_ids) == list(range(count))
+    assert snapshot.row_number(last) == count
+    assert snapshot.history == ()
+    assert table.cell(first, "SITE WEB") == "https://apres.fr"
+
+
+def test_validating_a_snapshot_ignores_later_deletions(package):
+    # The terminal UI validates in a worker thread while the editor may delete rows.
+    session = Session.open(package)
+    table = session.open_table().table
+    before = session.validate()
+
+    snapshot = table.snapshot()
+    for row in list(table.row_ids)[::2]:
+        table.delete_row(row)
+    report = session.validate(table=snapshot)
+
+    assert report.findings == before.findings
+    assert len(session.validate().warnings) < len(before.warnings)

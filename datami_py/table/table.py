@@ -244,6 +244,28 @@ class Table:
         """Return the location of ``row`` (and field ``name``) as users see it."""
         return Location(file=self.file, row=self.row_number(row), key=self.key_of(row), field=name, value=value)
 
+    def snapshot(self) -> Table:
+        """Return a copy of the table as it is now, for reading in another thread.
+
+        The document, schema and header binding are shared, since they are never changed
+        in place; the edits are copied, so later edits to this table do not reach the copy
+        and reading the copy never races with them. The cost grows with the number of
+        edits, not of rows. The copy has no undo history.
+        """
+        copy = object.__new__(Table)
+        copy.__dict__.update(self.__dict__)
+        overlay = self._overlay
+        copy._overlay = _Overlay(
+            {row: dict(columns) for row, columns in overlay.cells.items()},
+            {row: list(values) for row, values in overlay.added.items()},
+            set(overlay.deleted),
+        )
+        copy._history = []
+        copy._undone = []
+        copy._row_ids = None
+        copy._row_numbers = None
+        return copy
+
     # Editing
 
     def _editable_column(self, row: int, name: str) -> int:

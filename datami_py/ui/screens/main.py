@@ -22,7 +22,7 @@ from datami_py.forge.tokens import Secret, api_url_from_environment, find_token
 from datami_py.geo.geocode import PROGRESS, STOPPED
 from datami_py.gitrepo import repository_root
 from datami_py.session import OpenTable, Session
-from datami_py.table import Edit, query
+from datami_py.table import Edit, Table, query
 from datami_py.table.diff import TableDiff
 from datami_py.ui import map_strings, strings
 from datami_py.ui.screens import geocode_review
@@ -110,6 +110,12 @@ class MainScreen(Screen[None]):
         self.prepare_search()
         self.validate()
 
+    def validate(self) -> None:
+        """Validate the table as it is now, in a worker, and show the result in the status line."""
+        # Workers read a snapshot taken here, on the UI thread, because the user may go on
+        # editing (and deleting rows) while they run.
+        self._validate(self.table.snapshot())
+
     @work(thread=True, group="prepare")
     def prepare_search(self) -> None:
         """Build the search caches in a worker, so the first keystroke of a search is fast."""
@@ -179,9 +185,8 @@ class MainScreen(Screen[None]):
         return f"{name}={'|'.join(sorted(labels.get(value, value) for value in values))}"
 
     @work(exclusive=True, thread=True, group="validate")
-    def validate(self) -> None:
-        """Validate the table in a worker and show the result in the status line."""
-        report = self.session.validate(self.opened.resource.name)
+    def _validate(self, table: Table) -> None:
+        report = self.session.validate(self.opened.resource.name, table=table)
         self.app.call_from_thread(self._validated, report)
 
     def _validated(self, report: ValidationReport) -> None:
@@ -485,7 +490,7 @@ class MainScreen(Screen[None]):
         def chosen(selected: list[Fix] | str | None) -> None:
             if selected == CHECK_LINKS:
                 self.notify(self.app.tr(strings.FIXES_CHECKING_LINKS))
-                self.check_links()
+                self.check_links(self.table.snapshot())
                 return
             if not selected:
                 return
@@ -498,13 +503,13 @@ class MainScreen(Screen[None]):
         self.app.push_screen(FixesScreen(self.table, fixes, titles, links_checked=links_checked), chosen)
 
     @work(thread=True, exclusive=True, group="links")
-    def check_links(self) -> None:
-        """Find the clean-ups again with link checking, then show them."""
+    def check_links(self, table: Table) -> None:
+        """Find the clean-ups of ``table`` (a snapshot) again with link checking, then show them."""
         from datami_py.links import LinkChecker
 
         try:
             checker = LinkChecker.for_package(self.session.package.root)
-            fixes = find_fixes(self.table, self.settings, links=checker)
+            fixes = find_fixes(table, self.settings, links=checker)
         except DatamiError as error:
             self.app.call_from_thread(self.notify, describe(error, self.app.language), severity="error", timeout=20)
             return
@@ -536,18 +541,18 @@ class MainScreen(Screen[None]):
             return
         self._geocode_stop = threading.Event()
         self.notify(self.app.tr(geocode_review.WORKING))
-        self.find_geocoding(self._geocode_stop)
+        self.find_geocoding(self.table.snapshot(), self._geocode_stop)
 
     @work(thread=True, exclusive=True, group="geocode")
-    def find_geocoding(self, stop: threading.Event) -> None:
-        """Query the address API in a worker, then open the review screen with the results."""
+    def find_geocoding(self, table: Table, stop: threading.Event) -> None:
+        """Query the address API for ``table`` (a snapshot) in a worker, then open the review screen with the results."""
 
         def progress(done: int, total: int) -> None:
             if total > done:
                 self.app.call_from_thread(self.notify, self.app.tr(PROGRESS, done=done, total=total))
 
         try:
-            results, reasons = geocode_review.find_geocoding(self.table, self.settings, progress=progress, should_stop=stop.is_set)
+            results, reasons = geocode_review.find_geocoding(table, self.settings, progress=progress, should_stop=stop.is_set)
         except DatamiError as error:
             severity = "information" if error.code == STOPPED else "error"
             self.app.call_from_thread(self.notify, describe(error, self.app.language), severity=severity, timeout=20)

@@ -19,6 +19,7 @@ from datami_py.geo.canvas import load_outlines
 from datami_py.geo.export import LEGEND_TITLE, PLACED_NOTE, UNPLACED_NOTE, class_labels, map_title, popup_field
 from datami_py.geo.layers import MapRows, MapSubset, fill_classes
 from datami_py.geo.viewpoint import MapViewSettings
+from datami_py.table import Table
 from datami_py.ui import map_strings
 from datami_py.ui.widgets.terminal_map import TerminalMap
 from datami_py.views import TableView
@@ -99,7 +100,8 @@ class MapView(Horizontal):
         self.stale = False
         if self.map_rows is None:
             self.query_one("#map-summary", Static).update(self.app.tr(map_strings.MAP_LOADING))
-            self.place_rows()
+            # The worker reads a snapshot: the user may edit while the rows are placed.
+            self.place_rows(self.view.table.snapshot())
         else:
             self._show_subset()
 
@@ -108,10 +110,10 @@ class MapView(Horizontal):
             self.reload()
 
     @work(thread=True, exclusive=True, group="map")
-    def place_rows(self) -> None:
-        """Place the rows and join them to the départements in a worker (geopandas takes a moment to load)."""
+    def place_rows(self, table: Table) -> None:
+        """Place the rows of ``table`` and join them to the départements in a worker (geopandas takes a moment to load)."""
         try:
-            map_rows = MapRows.compute(self.view.table, self.settings)
+            map_rows = MapRows.compute(table, self.settings)
         except DatamiError as error:
             self.app.call_from_thread(self._failed, describe(error, self.app.language))
             return
