@@ -169,13 +169,13 @@ def apply_fixes(editor: CellEditor, fixes: Sequence[Fix]) -> int:
 
     ``editor`` is a :class:`Table` or a :class:`~datami_py.journal.JournaledTable`; through
     the latter every edit is journaled. A fix whose ``before`` no longer matches the cell
-    (someone edited it since the fixes were found) is skipped, so a stale fix never
-    overwrites newer text.
+    (someone edited it since the fixes were found), or whose row was deleted since, is
+    skipped, so a stale fix never overwrites newer text.
     """
     table: Table = getattr(editor, "table", editor)
     applied = 0
     for fix in fixes:
-        if table.cell(fix.row, fix.field) != fix.before:
+        if _is_stale(table, fix.row, fix.field, fix.before):
             continue
         if editor.set_cell(fix.row, fix.field, fix.after) is not None:
             applied += 1
@@ -202,11 +202,16 @@ def apply_chosen_fixes(editor: CellEditor, shown: Sequence[Fix], chosen: Iterabl
 
     applied = 0
     for cell, fix in last_chosen.items():
-        if table.cell(*cell) != first[cell].before:
+        if _is_stale(table, fix.row, fix.field, first[cell].before):
             continue
         if editor.set_cell(fix.row, fix.field, fix.after) is not None:
             applied += 1
     return applied
+
+
+def _is_stale(table: Table, row: int, name: str, before: str | None) -> bool:
+    """True when ``row`` was deleted, or its cell no longer holds ``before``, since the fix was found."""
+    return not table.has_row(row) or table.cell(row, name) != before
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import pytest
 
 from datami_py.csvfile import CsvDocument
 from datami_py.errors import DatamiError
-from datami_py.fixes import KINDS, Fix, apply_fixes, count_fixes, find_fixes
+from datami_py.fixes import KINDS, Fix, apply_chosen_fixes, apply_fixes, count_fixes, find_fixes
 from datami_py.journal import JournaledTable
 from datami_py.session import Session
 from datami_py.table import Table
@@ -341,6 +341,28 @@ def test_stale_fix_is_skipped(package):
 
     assert apply_fixes(table, fixes) == 0
     assert table.cell(fixes[0].row, fixes[0].field) == "09300 "
+
+
+def test_fix_of_deleted_row_is_skipped(package):
+    # The terminal UI finds link fixes in a worker while the editor may delete rows.
+    session = Session.open(package)
+    table = session.table()
+    fixes = find_fixes(table, session.package.resource(None).settings, ["scheme"])
+    table.delete_row(fixes[0].row)
+
+    assert apply_chosen_fixes(table, fixes, fixes) == len(fixes) - 1
+    assert apply_fixes(table, fixes) == 0
+
+
+def test_fix_of_undone_added_row_is_skipped():
+    table = small_table("id,lien\n1,a\n", string_fields("id", "lien"))
+    row = table.add_row({"id": "2", "lien": " www.exemple.fr"})
+    fixes = find_fixes(table, {}, ["trim"])
+    table.undo()
+
+    assert [fix.row for fix in fixes] == [row]
+    assert apply_fixes(table, fixes) == 0
+    assert not table.is_dirty
 
 
 # ---------------------------------------------------------------------------------------------

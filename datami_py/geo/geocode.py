@@ -307,7 +307,7 @@ def apply_results(editor: CellEditor, results: Sequence[GeocodeResult], latitude
     for result in results:
         if not result.applicable or result.latitude is None or result.longitude is None:
             continue
-        if result.row not in table.row_ids:
+        if not table.has_row(result.row):
             continue
         if _cell(table, result.row, latitude_field) != result.old_latitude or _cell(table, result.row, longitude_field) != result.old_longitude:
             continue

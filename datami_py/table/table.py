@@ -142,6 +142,14 @@ class Table:
         """True when ``row`` was added during the session."""
         return row >= self.document.record_count
 
+    def has_row(self, row: int) -> bool:
+        """True when ``row`` is one of the current rows: not deleted, and not an undone addition."""
+        if row in self._overlay.deleted:
+            return False
+        if self.is_added(row):
+            return row in self._overlay.added
+        return 0 <= row
+
     def is_deleted(self, row: int) -> bool:
         """True when ``row`` is deleted in the current edits."""
         return row in self._overlay.deleted

@@ -323,7 +323,7 @@ class MainScreen(Screen[None]):
 
     def _describe_edit(self, edit: Edit) -> str:
         tr = self.app.tr
-        number = self.table.row_number(edit.row) if edit.row in self.table.row_ids else edit.row + 1
+        number = self.table.row_number(edit.row) if self.table.has_row(edit.row) else edit.row + 1
         if edit.kind == "set":
             return tr(strings.EDIT_SET, field=edit.field, row=number)
         if edit.kind == "add":
