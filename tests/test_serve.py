@@ -268,6 +268,30 @@ async def test_failed_claim_shown_in_browser():
         assert str(app.screen.query_one("#error-text").render()) == "/srv/data is not inside a git repository."
 
 
+def test_session_log_kept_in_its_folder(package, tmp_path, monkeypatch, caplog):
+    import logging
+
+    from datami_py.web import session
+
+    def run(app):
+        logging.getLogger("datami_py.web.session").error("Session %s: the proposal failed", app.workspace.identifier)
+
+    monkeypatch.setattr(session.WebDatamiApp, "run", run)
+    caplog.set_level(logging.INFO)
+
+    assert session.main(["--state", str(tmp_path / "state"), str(package)]) == 0
+
+    [log] = (tmp_path / "state" / "sessions").glob("*/session.log")
+    identifier = log.parent.name
+    messages = [line.split(" ", 4)[-1] for line in log.read_text(encoding="utf-8").splitlines()]
+    assert messages == [
+        f"Session {identifier} started in {log.parent / 'copy'} (taken over: False)",
+        f"Session {identifier}: the proposal failed",
+        f"Session {identifier} ended with status None",
+    ]
+    assert str(log) not in [getattr(handler, "baseFilename", None) for handler in logging.getLogger().handlers]
+
+
 def test_page_addresses_use_public_url(package, tmp_path):
     server = Server(package, tmp_path / "state", clean_environment(tmp_path), "--public-url", "https://donnees.example.org")
     try:

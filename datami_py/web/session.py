@@ -25,6 +25,11 @@ from datami_py.web.workspace import Workspace, claim_workspace, publish_branch
 
 logger = logging.getLogger(__name__)
 
+LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
+# Kept in the session folder: textual-serve stops passing on a session's standard error
+# once its tab is closed, and the folder outlives the tab.
+LOG_FILE = "session.log"
+
 SESSION_TITLE = message("serve.session-title", "{title} (web session {session})")
 SESSION_LABEL = message("serve.session-label", "web session {session}")
 BRANCH_PUBLISHED = message("serve.branch-published", "The branch {branch} is now in the served repository.")
@@ -84,7 +89,7 @@ def main(arguments: list[str] | None = None) -> int:
     parser.add_argument("--resource", default=None)
     parser.add_argument("package", type=Path)
     options = parser.parse_args(arguments)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
     language = detect_language(options.language)
 
     try:
@@ -95,14 +100,26 @@ def main(arguments: list[str] | None = None) -> int:
         SessionFailedApp(describe(error, language), language).run()
         return 1
 
+    log_file = _log_to_file(workspace.folder / LOG_FILE)
     os.environ[JOURNAL_DIR_VARIABLE] = str(workspace.journal)
     logger.info("Session %s started in %s (taken over: %s)", workspace.identifier, workspace.copy, workspace.restored)
+    app = WebDatamiApp(workspace, language, options.resource)
     try:
-        WebDatamiApp(workspace, language, options.resource).run()
+        app.run()
     finally:
+        logger.info("Session %s ended with status %s", workspace.identifier, app.return_code)
+        logging.getLogger().removeHandler(log_file)
+        log_file.close()
         workspace.release()
-        logger.info("Session %s ended", workspace.identifier)
     return 0
+
+
+def _log_to_file(path: Path) -> logging.Handler:
+    """Also write the log lines to ``path``, appended across the sessions that use its folder; return the handler."""
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    logging.getLogger().addHandler(handler)
+    return handler
 
 
 if __name__ == "__main__":
