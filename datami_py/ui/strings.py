@@ -116,3 +116,21 @@ PROPOSE_SPLIT_PART = message("ui.propose.split-part", "{title} ({cells} cell(s))
 KEY_FIXES_LINKS = message("ui.key.fixes-links", "Check links to repository files")
 FIXES_CHECKING_LINKS = message("ui.fixes.checking-links", "Checking the links against the repositories' file lists…")
 KEY_LEAVE_SEARCH = message("ui.key.leave-search", "Leave the search box")
+
+# Validation panel (v)
+KEY_PROBLEMS = message("ui.key.problems", "Errors and warnings")
+STATUS_PROBLEMS_KEY = message("ui.status.problems-key", " (v lists them)")
+KEY_PROBLEMS_FILTER = message("ui.key.problems-filter", "Filter the list")
+PROBLEMS_TITLE = message("ui.problems.title", "Errors and warnings")
+PROBLEMS_NONE = message("ui.problems.none", "No error and no warning: the table is valid.")
+PROBLEMS_FILTER = message("ui.problems.filter", "Filter: a field, a key, a word of the message (case and accents ignored)")
+PROBLEMS_COLUMNS = message("ui.problems.columns", "|Row|Key|Field|Problem")
+PROBLEMS_COUNT = message("ui.problems.count", "{count} listed")
+PROBLEMS_LIMITED = message("ui.problems.limited", "the first {shown} of {count} listed; filter to see the others")
+PROBLEMS_HINT = message(
+    "ui.problems.hint",
+    "✖ marks an error (the value breaks the schema), ! a warning. Enter opens the row at that field; "
+    "x opens the clean-ups, which fix many warnings at once.",
+)
+PROBLEMS_PENDING = message("ui.problems.pending", "The table is still being validated; try again in a moment.")
+PROBLEMS_ROW_GONE = message("ui.problems.row-gone", "That row was deleted since the validation.")

@@ -33,6 +33,8 @@ KEYS = [
     ("r, p", (strings.KEY_PROPOSE,)),
     ("r, P", (strings.KEY_PROPOSE_SPLIT,)),
     ("r, x", (strings.KEY_FIXES,)),
+    ("v", (strings.KEY_PROBLEMS,)),
+    ("v, x", (strings.KEY_FIXES,)),
     ("G", (geocode_review.KEY_GEOCODE,)),
     ("n / p", (strings.KEY_NEXT_PAGE, strings.KEY_PREVIOUS_PAGE)),
     ("n / p", (map_strings.KEY_NEXT_POINT, map_strings.KEY_PREVIOUS_POINT)),
@@ -65,6 +67,7 @@ ACTIONS = [
     (strings.KEY_SAVE, "save"),
     (strings.KEY_REVIEW, "review"),
     (strings.KEY_FIXES, "fixes"),
+    (strings.KEY_PROBLEMS, "problems"),
     (strings.KEY_HELP, "help"),
     (strings.KEY_QUIT, "quit"),
 ]

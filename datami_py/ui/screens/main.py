@@ -32,6 +32,7 @@ from datami_py.ui.screens.dialogs import ChoiceDialog, TextDialog
 from datami_py.ui.screens.filters import FiltersScreen
 from datami_py.ui.screens.fixes import CHECK_LINKS, FixesScreen
 from datami_py.ui.screens.help import HelpScreen
+from datami_py.ui.screens.problems import ProblemsScreen
 from datami_py.ui.screens.review import ReviewScreen
 from datami_py.ui.screens.row_editor import RowEditorScreen
 from datami_py.ui.widgets.cards_grid import CardsGrid, CardTile
@@ -68,6 +69,8 @@ class MainScreen(Screen[None]):
         Binding("ctrl+y", "redo", strings.KEY_REDO),
         Binding("ctrl+s", "save", strings.KEY_SAVE),
         Binding("r", "review", strings.KEY_REVIEW),
+        # Not in the footer, which is full: the status line says "v" beside the counts.
+        Binding("v", "problems", strings.KEY_PROBLEMS, show=False),
         Binding("G", "geocode", geocode_review.KEY_GEOCODE, show=False),
         Binding("f1", "help", strings.KEY_HELP),
         Binding("q", "quit", strings.KEY_QUIT),
@@ -81,6 +84,8 @@ class MainScreen(Screen[None]):
         self.settings = opened.resource.settings
         self.view = TableView(self.table, self.settings)
         self.report: ValidationReport | None = None
+        # The snapshot the report was made from: its row numbers are those of this table.
+        self.report_table: Table | None = None
         # Set to stop the geocoding worker after its current request; None before any.
         self._geocode_stop: threading.Event | None = None
         views = self.settings.get("views") or {}
@@ -172,9 +177,9 @@ class MainScreen(Screen[None]):
         if self.report is not None:
             errors, warnings = len(self.report.errors), len(self.report.warnings)
             if errors:
-                parts.append(tr(strings.STATUS_ERRORS, errors=errors, warnings=warnings))
+                parts.append(tr(strings.STATUS_ERRORS, errors=errors, warnings=warnings) + tr(strings.STATUS_PROBLEMS_KEY))
             elif warnings:
-                parts.append(tr(strings.STATUS_WARNINGS, warnings=warnings))
+                parts.append(tr(strings.STATUS_WARNINGS, warnings=warnings) + tr(strings.STATUS_PROBLEMS_KEY))
             else:
                 parts.append(tr(strings.STATUS_VALID))
         self.query_one("#status", Static).update(" · ".join(parts))
@@ -187,10 +192,11 @@ class MainScreen(Screen[None]):
     @work(exclusive=True, thread=True, group="validate")
     def _validate(self, table: Table) -> None:
         report = self.session.validate(self.opened.resource.name, table=table)
-        self.app.call_from_thread(self._validated, report)
+        self.app.call_from_thread(self._validated, report, table)
 
-    def _validated(self, report: ValidationReport) -> None:
+    def _validated(self, report: ValidationReport, table: Table) -> None:
         self.report = report
+        self.report_table = table
         self.view.flag_errors(report.findings)
         self.rows_table.reload()
         self.update_status()
@@ -275,14 +281,14 @@ class MainScreen(Screen[None]):
             self.refresh_rows()
             self.validate()
 
-    def edit_row(self, row: int) -> None:
-        """Open the row editor on ``row`` and apply the changed fields as edits."""
+    def edit_row(self, row: int, field: str | None = None) -> None:
+        """Open the row editor on ``row``, at ``field`` if given, and apply the changed fields as edits."""
 
         def closed(values: dict[str, str] | None) -> None:
             if values:
                 self._apply([self.app.editor.set_cell(row, name, text) for name, text in values.items()])
 
-        self.app.push_screen(RowEditorScreen(self.session, self.table, row), closed)
+        self.app.push_screen(RowEditorScreen(self.session, self.table, row, focus_field=field), closed)
 
     def action_edit(self) -> None:
         row = self.current_row()
@@ -471,6 +477,27 @@ class MainScreen(Screen[None]):
         if repository is None or found is None:
             return None
         return repository, found.secret
+
+    # Validation panel
+
+    def action_problems(self) -> None:
+        """List the errors and warnings; Enter edits the row of one, x opens the clean-ups."""
+        if self.report is None or self.report_table is None:
+            self.notify(self.app.tr(strings.PROBLEMS_PENDING))
+            return
+
+        def closed(choice: tuple[str, int | None, str | None] | None) -> None:
+            if choice is None:
+                return
+            what, row, field = choice
+            if what == "fixes":
+                self.open_fixes()
+            elif row is not None and self.table.has_row(row):
+                self.edit_row(row, field)
+            else:
+                self.notify(self.app.tr(strings.PROBLEMS_ROW_GONE), severity="warning")
+
+        self.app.push_screen(ProblemsScreen(self.report, self.report_table), closed)
 
     # Clean-ups
 

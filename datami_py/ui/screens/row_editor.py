@@ -40,11 +40,14 @@ class RowEditorScreen(ModalScreen[dict[str, str] | None]):
         Binding("ctrl+s", "apply", strings.BUTTON_APPLY),
     ]
 
-    def __init__(self, session: Session, table: Table, row: int | None, initial: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, session: Session, table: Table, row: int | None, initial: dict[str, str] | None = None, focus_field: str | None = None
+    ) -> None:
         super().__init__()
         self.session = session
         self.table = table
         self.row = row
+        self.focus_field = focus_field
         self.names = [name for name in table.field_names if table.column_of(name) is not None]
         self.quality = session.quality_rules(table)
         if initial is not None:
@@ -68,9 +71,13 @@ class RowEditorScreen(ModalScreen[dict[str, str] | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        # Typing goes straight into the first field, as in any form; Tab moves to the next.
+        # Typing goes straight into the first field, as in any form, or into the field a
+        # problem was found in; Tab moves to the next.
         if self.names:
-            self.query_one(f"#{_widget_id(0)}").focus()
+            index = self.names.index(self.focus_field) if self.focus_field in self.names else 0
+            widget = self.query_one(f"#{_widget_id(index)}")
+            widget.focus()
+            self.call_after_refresh(widget.scroll_visible)
 
     def _field_widgets(self, index: int, name: str) -> ComposeResult:
         descriptor = self.table.field(name)
