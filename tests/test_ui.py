@@ -268,3 +268,20 @@ async def test_quit_without_saving_sets_journal_aside(package, tmp_path, monkeyp
 
     assert not journal.exists()
     assert len(list(journal.parent.glob("*.discarded"))) == 1
+
+
+async def test_filters_take_space_at_once(package):
+    app = DatamiApp(package, "fr")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_main(app, pilot)
+
+        # The first filter's list has the focus, so Space ticks its first value straight away.
+        await pilot.press("f")
+        await pilot.press("space")
+        await pilot.pause()
+
+        assert isinstance(app.screen, FiltersScreen)
+        first = app.screen.query_one("#filter-0", SelectionList)
+        assert first.has_focus
+        assert len(first.selected) == 1
+        assert len(screen.view.rows) < len(screen.table)

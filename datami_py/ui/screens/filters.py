@@ -27,9 +27,16 @@ class FiltersScreen(ModalScreen[None]):
             yield Static(self.app.tr(strings.FILTERS_TITLE), classes="title")
             yield Static(self.app.tr(strings.FILTERS_HINT), classes="hint")
             for index, spec in enumerate(self.view.filter_specs):
-                yield Static(f"{spec.field} ({spec.operator})", classes="filter-title")
+                combination = strings.FILTER_ALL if spec.operator == "AND" else strings.FILTER_ANY
+                yield Static(f"{spec.field} ({self.app.tr(combination)})", classes="filter-title")
                 yield SelectionList[str](*self._selections(spec.field), id=f"filter-{index}")
         yield Footer()
+
+    def on_mount(self) -> None:
+        # Space and Enter tick values of the first filter at once, as the hint says.
+        lists = self.query(SelectionList)
+        if lists:
+            lists.first().focus()
 
     def _selections(self, name: str) -> list[Selection[str]]:
         active = self.view.active_filters.get(name, set())
