@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, SelectionList, Static
+from textual.widgets import Button, Input, SelectionList, Static
 
 from datami_py.quality import check_codes
 from datami_py.table import query
@@ -13,9 +13,9 @@ from datami_py.ui.app import DatamiApp
 from datami_py.ui.screens.card_detail import CardDetailScreen
 from datami_py.ui.screens.filters import FiltersScreen
 from datami_py.ui.screens.load_error import LoadErrorScreen
-from datami_py.ui.screens.main import MainScreen
 from datami_py.ui.screens.conflicts import ConflictScreen
-from datami_py.ui.screens.dialogs import TextDialog
+from datami_py.ui.screens.dialogs import ChoiceDialog, TextDialog
+from datami_py.ui.screens.main import MainScreen
 from datami_py.ui.screens.review import ReviewScreen
 from datami_py.ui.screens.row_editor import RowEditorScreen
 from datami_py.ui.widgets.rows_table import RowsTable
@@ -285,3 +285,50 @@ async def test_filters_take_space_at_once(package):
         assert first.has_focus
         assert len(first.selected) == 1
         assert len(screen.view.rows) < len(screen.table)
+
+
+async def test_escape_asks_before_dropping_typed_text(package):
+    app = DatamiApp(package, "fr")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_main(app, pilot)
+        row = screen.rows_table.current_row
+        before = screen.table.record(row)
+
+        await pilot.press("e")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, RowEditorScreen)
+        await pilot.press(*"abc")
+        await pilot.press("escape")
+        await pilot.pause()
+
+        # The question names the changed field; Escape or "Continuer la saisie" goes back to the form.
+        dialog = app.screen
+        assert isinstance(dialog, ChoiceDialog)
+        assert dialog.question == f"Vous avez modifié {editor.names[0]}. Fermer le formulaire sans appliquer ces modifications ?"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is editor
+        assert editor.values()[editor.names[0]].endswith("abc")
+
+        # "Fermer sans appliquer" closes the form and changes nothing.
+        await pilot.press("escape")
+        await pilot.pause()
+        app.screen.query_one("#discard", Button).press()
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert screen.table.record(row) == before
+        assert not screen.table.is_dirty
+
+
+async def test_escape_closes_an_untouched_form_at_once(package):
+    app = DatamiApp(package, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_main(app, pilot)
+
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+
+        assert isinstance(app.screen, MainScreen)

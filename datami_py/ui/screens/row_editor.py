@@ -36,7 +36,7 @@ class RowEditorScreen(ModalScreen[dict[str, str] | None]):
     """Edit the fields of one row (``row`` None: a new row). Dismisses with the changed values, or None."""
 
     BINDINGS = [
-        Binding("escape", "dismiss(None)", strings.BUTTON_CANCEL),
+        Binding("escape", "cancel", strings.BUTTON_CANCEL),
         Binding("ctrl+s", "apply", strings.BUTTON_APPLY),
     ]
 
@@ -171,7 +171,28 @@ class RowEditorScreen(ModalScreen[dict[str, str] | None]):
         if event.button.id == "apply":
             self.action_apply()
         else:
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        """Close without applying; when something was typed, ask first, so that no typing is lost by one key."""
+        typed = [name for name, text in self.values().items() if text != self.initial[name]]
+        if not typed:
             self.dismiss(None)
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == "apply":
+                self.action_apply()
+            elif choice == "discard":
+                self.dismiss(None)
+
+        question = self.app.tr(strings.DISCARD_TYPED_CONFIRM, fields=", ".join(typed))
+        choices = [
+            ("back", self.app.tr(strings.BUTTON_KEEP_EDITING), "primary"),
+            ("apply", self.app.tr(strings.BUTTON_APPLY), "default"),
+            ("discard", self.app.tr(strings.BUTTON_DISCARD_TYPED), "error"),
+        ]
+        self.app.push_screen(ChoiceDialog(question, choices), answered)
 
     def action_apply(self) -> None:
         invalid = [name for index, name in enumerate(self.names) if not self._check(index, name)]
