@@ -293,3 +293,15 @@ def test_mistyped_field_and_key_get_suggestions(package):
     assert typed_field.output.strip().endswith(
         "There is no field “site web”. Did you mean “SITE WEB”? Write the field name exactly, capitals and accents included."
     )
+
+
+def test_validate_says_when_points_were_not_checked(tmp_path, monkeypatch):
+    # datami_py.cli.main names the function main in the package, so the module is taken from sys.modules.
+    monkeypatch.setattr(sys.modules["datami_py.cli.main"], "geopandas_available", lambda: False)
+    valid = copy_case("B14", tmp_path)
+
+    result = run("validate", str(valid), "--lang", "fr")
+
+    assert result.stdout.splitlines()[-1] == (
+        "Les points n’ont pas été comparés à leur département : il faut pour cela le paquet Python geopandas, "
+        "qui n’est pas installé. Installez-le avec : pip install \"datami-py[maps]\"")

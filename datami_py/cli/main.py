@@ -11,17 +11,18 @@ from typing import Any
 
 import click
 
-from datami_py.cli_import import import_datami
+from datami_py.cli.output import error_line, report_error, report_findings, say, say_json
 from datami_py.cli_fix import fix
 from datami_py.cli_geo import chart_command, map_command
-from datami_py.cli_links import links_command
 from datami_py.cli_geocode import geocode_command
-from datami_py.cli_propose import propose
-from datami_py.cli_serve import serve
-from datami_py.cli_remote import local_package
 from datami_py.cli_help import DatamiGroup, language_from_arguments
-from datami_py.cli.output import error_line, report_error, report_findings, say, say_json
+from datami_py.cli_import import import_datami
+from datami_py.cli_links import links_command
+from datami_py.cli_propose import propose
+from datami_py.cli_remote import local_package
+from datami_py.cli_serve import serve
 from datami_py.errors import DatamiError, Finding, describe
+from datami_py.geo.checks import geopandas_available
 from datami_py.i18n import detect_language, message, render
 from datami_py.session import Session
 
@@ -42,6 +43,11 @@ DIFF_DELETED = message("cli.diff-deleted", "row {row} ({key}): deleted")
 VALIDATE_SUMMARY = message("cli.validate-summary", "{resource}: {errors} error(s), {warnings} warning(s).")
 VALIDATE_ERRORS = message("cli.validate-errors", "Errors")
 VALIDATE_WARNINGS = message("cli.validate-warnings", "Warnings")
+VALIDATE_NO_GEO = message(
+    "cli.validate-no-geo",
+    "Points were not checked against their département: that needs the Python package geopandas, "
+    "which is not installed. Install it with: pip install \"datami-py[maps]\"",
+)
 VALIDATE_MORE = message("cli.validate-more", "… and {count} more of the same kind (add --all to list every one).")
 SHOW_ROW = message("cli.show-row", "Row {row}")
 VALIDATE_FIX_HINT = message(
@@ -346,6 +352,8 @@ def validate(package: Path, resource: str | None, as_json: bool, list_all: bool,
             _print_report(name, report, lang, None if list_all else SHOWN_PER_KIND)
             if report.warnings:
                 _print_fix_hint(session, name, lang)
+        if not geopandas_available():
+            say(render(VALIDATE_NO_GEO, lang))
 
     if not all(report.valid for report in reports.values()):
         click.get_current_context().exit(1)
