@@ -54,6 +54,8 @@ ROW_TYPES = {
     "row.blank": "blank-row",
     "row.missing-cell": "missing-cell",
     "row.extra-cell": "extra-cell",
+    "row.extra-cells": "extra-cell",
+    "row.unclosed-quote": "extra-cell",
 }
 # Frictionless types whose field name is not comparable: row errors have none, and an
 # extra cell has no schema field.

@@ -60,6 +60,8 @@ ROW_TYPES = {
     "row.blank": "blank-row",
     "row.missing-cell": "missing-cell",
     "row.extra-cell": "extra-cell",
+    "row.extra-cells": "extra-cell",
+    "row.unclosed-quote": "extra-cell",
 }
 # Error types that concern a whole row, or a cell beyond the schema's fields: their
 # field name is not compared (frictionless gives None or "" there).

@@ -139,7 +139,7 @@ class CsvDocument:
         if len(chosen_delimiter) != 1 or chosen_delimiter in '"\r\n':
             raise DatamiError(DELIMITER_INVALID, Location(file=file_name), delimiter=chosen_delimiter)
 
-        sample = parse_records(data, chosen_delimiter, body_start, file=file_name, max_records=QUOTE_STYLE_SAMPLE + 1)
+        sample = parse_records(data, chosen_delimiter, body_start, file=file_name, max_records=QUOTE_STYLE_SAMPLE + 1, encoding=detected.name)
         header = [value.decode(detected.name) for value in sample.rows[0]]
         quoted = sample.all_quoted[1:] or sample.all_quoted
         dialect = Dialect(
@@ -319,7 +319,7 @@ def _read_large(path: Path, encoding: str | None, delimiter: str | None, file_na
     if len(chosen_delimiter) != 1 or chosen_delimiter in '"\r\n':
         return None
     try:
-        sample = parse_records(head, chosen_delimiter, body_start, file=file_name, max_records=QUOTE_STYLE_SAMPLE + 1)
+        sample = parse_records(head, chosen_delimiter, body_start, file=file_name, max_records=QUOTE_STYLE_SAMPLE + 1, encoding=detected.name)
     except DatamiError:
         return None  # Perhaps a record cut by the end of the head: the exact reader decides.
     if len(sample.rows) < 2:
@@ -352,7 +352,7 @@ def _parse_cells(
         if parsed is not None:
             return ArrowCells(parsed.table), parsed.starts
 
-    records = parse_records(data, delimiter, body_start, file=file_name)
+    records = parse_records(data, delimiter, body_start, file=file_name, encoding=encoding)
     rows = [[value.decode(encoding) for value in fields] for fields in records.rows[1:]]
     return RowCells(rows), records.starts
 

@@ -34,6 +34,13 @@ DELIMITER_MISMATCH = message(
     "so its quotes cannot be read. In datapackage.json, give this resource \"dialect\": {{\"delimiter\": \"{found}\"}}, "
     "or save the file again with “{declared}” between columns.",
 )
+QUOTE_NOT_CLOSED = message(
+    "csv.quote-not-closed",
+    "The quoted value that starts in cell {column} of this row seems to have no closing quote: "
+    "it runs on over lines {first_line} to {last_line} of the file, up to the next quote, so the file cannot be read. "
+    "In a text editor, check that the quote (\") that opens this cell is closed at the end of its value. "
+    "Nothing was changed in the file.",
+)
 QUOTE_IN_UNQUOTED = message(
     "csv.quote-in-unquoted-field",
     "This field contains a quote but is not itself in quotes ({text}). Put the whole field in quotes and double the quote inside.",
@@ -61,11 +68,25 @@ def _field_pattern(delimiter: bytes) -> re.Pattern[bytes]:
     )
 
 
-def _broken_quoting(data: bytes, position: int, row: int, column: int, file: str | None, delimiter: str) -> DatamiError:
+def physical_line(data: bytes, offset: int) -> int:
+    """Return the line of the file (1 for the first) that byte ``offset`` of ``data`` is on.
+
+    A line ends with CR LF, LF or CR, as a record may.
+    """
+    line_feeds = data.count(b"\n", 0, offset)
+    carriage_returns = data.count(b"\r", 0, offset)
+    return 1 + line_feeds + carriage_returns - data.count(b"\r\n", 0, offset)
+
+
+def _broken_quoting(
+    data: bytes, position: int, row: int, column: int, file: str | None, delimiter: str, field_name: str | None = None
+) -> DatamiError:
     """Describe why no field could be read at ``position``.
 
     A file whose header splits better on another delimiter is usually a spreadsheet export
-    with semicolons: that is the cause to name, not the quote it trips on.
+    with semicolons: that is the cause to name, not the quote it trips on. A quoted value
+    that runs over a line break before the quote it trips on has most likely lost its
+    closing quote, so that is named instead of the text after the quote.
     """
     from datami_py.csvfile.dialect import sniff_delimiter
 
@@ -73,13 +94,18 @@ def _broken_quoting(data: bytes, position: int, row: int, column: int, file: str
     if found != delimiter:
         return DatamiError(DELIMITER_MISMATCH, Location(file=file), found=found, declared=delimiter)
 
-    location = Location(file=file, row=row)
+    location = Location(file=file, row=row, field=field_name)
     snippet = data[position : position + 40].split(b"\n", 1)[0].decode("utf-8", "replace")
 
     if data[position : position + 1] == b'"':
         closing = re.match(rb'"(?:[^"]|"")*"', data[position:])
         if closing is None:
-            return DatamiError(UNCLOSED_QUOTE, location, column=column + 1)
+            return DatamiError(UNCLOSED_QUOTE, Location(file=file, row=row), column=column + 1)
+        value = data[position + 1 : position + closing.end() - 1]
+        if b"\n" in value or b"\r" in value:
+            first_line = physical_line(data, position)
+            last_line = physical_line(data, position + closing.end() - 1)
+            return DatamiError(QUOTE_NOT_CLOSED, location, column=column + 1, first_line=first_line, last_line=last_line)
         after = data[position + closing.end() : position + closing.end() + 20].decode("utf-8", "replace")
         return DatamiError(TEXT_AFTER_QUOTE, location, column=column + 1, text=after)
 
@@ -87,12 +113,18 @@ def _broken_quoting(data: bytes, position: int, row: int, column: int, file: str
 
 
 def parse_records(
-    data: bytes, delimiter: str, start: int = 0, file: str | None = None, max_records: int | None = None
+    data: bytes,
+    delimiter: str,
+    start: int = 0,
+    file: str | None = None,
+    max_records: int | None = None,
+    encoding: str = "utf-8",
 ) -> ParsedRecords:
     """Split ``data[start:]`` into records and fields, stopping after ``max_records`` when given.
 
     Row numbers in errors count the first record as row 0 (the header), so the first
-    data record is row 1, as users count data rows.
+    data record is row 1, as users count data rows. Errors name the field by the header's
+    text, decoded with ``encoding``.
 
     Raises:
         DatamiError: ``csv.unclosed-quote``, ``csv.text-after-quote`` or
@@ -111,7 +143,9 @@ def parse_records(
         while True:
             match = match_at(data, position)
             if match is None:
-                raise _broken_quoting(data, position, len(parsed.rows), len(fields), file, delimiter)
+                header = parsed.rows[0] if parsed.rows else []
+                field_name = header[len(fields)].decode(encoding, "replace") if len(fields) < len(header) else None
+                raise _broken_quoting(data, position, len(parsed.rows), len(fields), file, delimiter, field_name)
 
             quoted, plain, separator = match.groups()
             if quoted is not None:

@@ -10,6 +10,7 @@ contains the delimiter is still one code.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from datami_py.csvfile.document import CsvDocument
+from datami_py.csvfile.parser import physical_line, split_raw_record
 from datami_py.errors import Finding, Severity
 from datami_py.i18n import message
 from datami_py.table import Table
@@ -34,8 +37,22 @@ MISSING_CELL = message(
 )
 EXTRA_CELL = message(
     "row.extra-cell",
-    "This row has {count} cells but the header has {expected}: cell {column} is extra. "
-    "Remove it, or check for a delimiter inside an unquoted value.",
+    "This row has {count} cells but the header has {expected}: cell {column} has no column. "
+    "Look in this row for a value that contains a delimiter but has no quotes, or for a missing quote, "
+    "and correct it in a text editor. No cell is deleted.",
+)
+EXTRA_CELLS = message(
+    "row.extra-cells",
+    "This row has {count} cells but the header has {expected}: cells {column} to {count} have no column. "
+    "Look in this row for a value that contains a delimiter but has no quotes, or for a missing quote, "
+    "and correct it in a text editor. No cell is deleted.",
+)
+UNCLOSED_QUOTE = message(
+    "row.unclosed-quote",
+    "This row has {count} cells instead of {expected} because the quoted value that starts in cell {column} "
+    "seems to have no closing quote: it runs on up to the next quote, taking in the delimiters and line breaks "
+    "of lines {first_line} to {last_line} of the file. In a text editor, check that the quote (\") that opens "
+    "this cell is closed at the end of its value. No cell is deleted.",
 )
 DUPLICATE_KEY = message(
     "row.duplicate-key",
@@ -133,8 +150,47 @@ def _structure_findings(table: Table, row: int, width: int) -> Iterator[Finding]
             location = table.location(row, label)
             yield Finding(MISSING_CELL, "error", location, {"count": length, "expected": width})
     elif length > width:
-        for column in range(width, length):
-            yield Finding(EXTRA_CELL, "error", table.location(row), {"count": length, "expected": width, "column": column + 1})
+        yield _extra_cells_finding(table, row, length, width)
+
+
+def _extra_cells_finding(table: Table, row: int, length: int, width: int) -> Finding:
+    """Report, once for the whole record, the cells of ``row`` beyond the header's ``width``.
+
+    The record's bytes in the file tell the likely cause: a quoted value that contains a
+    line break followed by more delimited text has probably lost its closing quote and
+    swallowed the cells and records after it.
+    """
+    params: dict[str, Any] = {"count": length, "expected": width, "column": width + 1}
+    signs = _unclosed_quote_signs(table.document, row)
+    if signs is not None:
+        column, first_line, last_line = signs
+        name = table.document.header[column] if column < width else None
+        location = table.location(row, name)
+        return Finding(UNCLOSED_QUOTE, "error", location, {**params, "column": column + 1, "first_line": first_line, "last_line": last_line})
+    return Finding(EXTRA_CELL if length == width + 1 else EXTRA_CELLS, "error", table.location(row), params)
+
+
+def _unclosed_quote_signs(document: CsvDocument, row: int) -> tuple[int, int, int] | None:
+    """Find the quoted field of record ``row`` that looks like an unclosed quote.
+
+    Returns its column and the first and last lines of the file the record spans, or None
+    when no quoted field contains a line break followed by a delimiter.
+    NOTE: a correct multi-line quoted value in a row with an unquoted delimiter elsewhere
+    shows the same signs, which is why the message only calls the missing quote likely.
+    """
+    delimiter = document.dialect.delimiter.encode("ascii")
+    record = document.record_bytes(row + 1)
+    raw_fields, terminator = split_raw_record(record, document.dialect.delimiter)
+    for column, raw in enumerate(raw_fields):
+        if not raw.startswith(b'"'):
+            continue
+        after_break = re.split(rb"\r\n|\n|\r", raw, maxsplit=1)
+        if len(after_break) == 2 and delimiter in after_break[1]:
+            start = document.starts[row + 1]
+            first_line = physical_line(document.data, start)
+            last_line = first_line + physical_line(record, len(record) - len(terminator)) - 1
+            return column, first_line, last_line
+    return None
 
 
 def _logical(checkers: dict[str, FieldChecker], name: str, text: str | None) -> Any:
