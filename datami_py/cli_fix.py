@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 ERROR_LINE = message("fixes.error-line", "Error: {message}")
 KIND_LINE = message("fixes.kind-line", "{kind} ({count} cell(s)): {description}")
+KIND_LINE_UNCHECKED = message(
+    "fixes.kind-line-unchecked",
+    "{kind} ({count} cell(s) among the links checked; {unchecked} link(s) not checked, see below): {description}",
+)
 FIX_LINE = message("fixes.fix-line", "{file}: {kind}, row {row} ({key}), {field}: “{before}” → “{after}”")
 NOTHING_TO_FIX = message("fixes.nothing-to-fix", "Nothing to fix: no cell needs these fixes.")
 KINDS_REQUIRED = message(
@@ -64,7 +68,8 @@ def fix(
         opened = session.open_table(resource)
         checker = _link_checker(session) if list_kinds or "links" in kinds else None
         if list_kinds:
-            _print_kinds(count_fixes(opened.table, opened.resource.settings, links=checker) | {"regeocode": _regeocode_count(opened)}, language)
+            counts = count_fixes(opened.table, opened.resource.settings, links=checker) | {"regeocode": _regeocode_count(opened)}
+            _print_kinds(counts, language, _unchecked_links(opened, checker))
             _report_links(opened, checker, language)
             return
         if not kinds:
@@ -128,10 +133,22 @@ def _split_arguments(arguments: tuple[str, ...], list_kinds: bool) -> tuple[Path
     return Path("."), list(arguments)
 
 
-def _print_kinds(counts: dict[str, int], language: str) -> None:
+def _print_kinds(counts: dict[str, int], language: str, unchecked_links: int) -> None:
+    """Print each kind with its count; the links count says how many links could not be checked, so that 0 is not read as "none broken"."""
     for kind in KINDS + REVIEWED_KINDS:
         description = render(DESCRIPTIONS[kind], language)
-        click.echo(render(KIND_LINE, language, kind=kind, count=counts[kind], description=description))
+        if kind == "links" and unchecked_links:
+            line = render(KIND_LINE_UNCHECKED, language, kind=kind, count=counts[kind], unchecked=unchecked_links, description=description)
+        else:
+            line = render(KIND_LINE, language, kind=kind, count=counts[kind], description=description)
+        click.echo(line)
+
+
+def _unchecked_links(opened: OpenTable, checker: LinkChecker | None) -> int:
+    """Return how many links could not be checked; the checker keeps each result, so the report later reads no tree again."""
+    if checker is None:
+        return 0
+    return sum(cell.check.status == "not-checked" for cell in checker.check_table(opened.table, opened.resource.settings))
 
 
 def _regeocode_count(opened: OpenTable) -> int:

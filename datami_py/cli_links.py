@@ -12,7 +12,6 @@ import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -81,22 +80,18 @@ def links_command(package: Path, resource: str | None, as_json: bool, language: 
 def problem_lines(table: Table, checks: Sequence[CellCheck], language: str, *,
                   include_repairable: bool) -> Iterator[str]:
     """Yield one line per broken link, then one per repository whose links were not checked."""
-    unchecked: Counter[tuple[str, str, str, tuple]] = Counter()
-    reasons_of: dict[tuple[str, str, str, tuple], Any] = {}
+    # Counted by repository, ref and worded reason: the reason's parameters may not be hashable.
+    unchecked: Counter[tuple[str, str, str]] = Counter()
     for cell in checks:
         check = cell.check
         if check.status == "not-checked":
             repository = check.repository or render(LOCAL_REPOSITORY, language)
-            key = (repository, check.link.ref, check.problem or "", tuple(sorted(check.params.items())))
-            unchecked[key] += 1
-            reasons_of[key] = check
+            unchecked[(repository, check.link.ref, render(check.problem or "", language, **check.params))] += 1
         elif check.status == "unrepairable" or (check.status == "repairable" and include_repairable):
             yield _located(table, cell, _problem_text(cell, language), language)
 
-    for key, count in unchecked.items():
-        check = reasons_of[key]
-        reason = render(check.problem or "", language, **check.params)
-        yield render(NOT_CHECKED_LINE, language, count=count, repository=key[0], ref=key[1], reason=reason)
+    for (repository, ref, reason), count in unchecked.items():
+        yield render(NOT_CHECKED_LINE, language, count=count, repository=repository, ref=ref, reason=reason)
 
 
 def _problem_text(cell: CellCheck, language: str) -> str:

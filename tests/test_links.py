@@ -382,10 +382,21 @@ def test_not_checked_line_of_fix_links(package, environment, upstream):
     assert completed.stdout == "Nothing to fix: no cell needs these fixes.\n"
     assert completed.stderr.startswith(
         f"202 link(s) to {OWNER}/{NAME} at main not checked: GitHub could not be reached at "
-        "http://127.0.0.1:9 after 2 attempt(s) (ConnectionError)."
+        "http://127.0.0.1:9 after 2 attempt(s) (no connection)."
     )
     assert completed.stderr.count("\n") == 1
     assert (package / CSV).read_bytes() == content
+
+
+def test_fix_list_says_links_were_not_checked(package, environment, upstream):
+    environment["GITHUB_API_URL"] = "http://127.0.0.1:9"
+
+    completed = run(package, environment, "fix", "--list")
+
+    assert completed.returncode == 0
+    links_line = next(line for line in completed.stdout.splitlines() if line.startswith("links "))
+    assert links_line.startswith("links (0 cell(s) among the links checked; 202 link(s) not checked, see below): ")
+    assert completed.stderr.startswith(f"202 link(s) to {OWNER}/{NAME} at main not checked: ")
 
 
 def test_private_repository_without_token(package, github_emulator):

@@ -290,3 +290,16 @@ async def test_terminal_editor_proposes_from_a_working_copy(upstream, tmp_path, 
     assert len(pulls) == 1
     assert NEW_SITE.encode() in upstream.read_file(OWNER, NAME, pulls[0]["head"]["sha"], CSV)
     assert (copy.root / CSV).read_bytes() == upstream.read_file(OWNER, NAME, "main", CSV)
+
+
+def test_unreachable_github_is_explained_in_french(environment):
+    environment["GITHUB_API_URL"] = "http://127.0.0.1:9"
+
+    shown = datami(environment, "show", SPEC)
+
+    assert shown.returncode == 1
+    assert shown.stderr.endswith(
+        "GitHub n’a pas répondu après 3 tentatives pendant la lecture du dépôt (pas de connexion). Rien n’a été "
+        "modifié : vérifiez la connexion à Internet, puis ouvrez de nouveau le paquet.\n")
+    assert "try 2 of 3" not in shown.stderr
+    assert "Traceback" not in shown.stderr

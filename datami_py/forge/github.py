@@ -145,6 +145,8 @@ FORK_NOT_READY = message(
     "The fork {fork} is still being created on GitHub ({status} while {step}). Wait a minute, "
     "then run the same proposal again.",
 )
+NO_CONNECTION = message("github.no-connection", "no connection")
+NO_RESPONSE_IN_TIME = message("github.no-response-in-time", "no response in time")
 API_FAILED = message(
     "github.failed",
     "GitHub returned {status} while {step} on {repository}: {detail}",
@@ -264,7 +266,10 @@ class _Api:
     """
 
     def __init__(self, repository: str, api_url: str, secret: Secret, retry_delays: Sequence[float],
-                 sleep: Callable[[float], None]) -> None:
+                 sleep: Callable[[float], None], *, unavailable: str = UNAVAILABLE) -> None:
+        """``unavailable`` is the message raised when every try failed: by default it tells
+        the user to run the proposal again."""
+        self.unavailable = unavailable
         self.repository = repository
         self.api_url = api_url
         self.secret = secret
@@ -289,6 +294,7 @@ class _Api:
         self.step = step
         attempts = len(self.retry_delays) + 1
         last_status_error: GithubException | None = None
+        detail: str | Phrase = ""
         for attempt in range(1, attempts + 1):
             self.calls += 1
             try:
@@ -299,21 +305,24 @@ class _Api:
                 if error.status < 500 and error.status not in retry_statuses:
                     raise
                 last_status_error = error if error.status < 500 else None
-                detail = f"{error.status} {_github_detail(error)}"
+                detail = self.clean(f"{error.status} {_github_detail(error)}")
             except (requests.ConnectionError, requests.Timeout) as error:
                 last_status_error = None
-                detail = type(error).__name__
+                detail = Phrase(NO_RESPONSE_IN_TIME if isinstance(error, requests.Timeout) else NO_CONNECTION)
+                logger.debug("GitHub call failed with %s", type(error).__name__)
 
             if attempt < attempts:
                 delay = self.retry_delays[attempt - 1]
-                logger.warning("GitHub call failed while %s (%s); try %d of %d in %.1f s",
-                               self._word(step), self.clean(detail), attempt + 1, attempts, delay)
+                # INFO, not WARNING: the CLI shows warnings, and the final error says it all.
+                logger.info("GitHub call failed while %s (%s); try %d of %d in %.1f s",
+                            self._word(step), self._word(detail) if isinstance(detail, Phrase) else detail,
+                            attempt + 1, attempts, delay)
                 self.sleep(delay)
 
         if last_status_error is not None:
             # A 4xx in retry_statuses that outlasted the retries is worded by translate().
             raise last_status_error
-        raise DatamiError(UNAVAILABLE, Location(), attempts=attempts, step=step, detail=self.clean(detail))
+        raise DatamiError(self.unavailable, Location(), attempts=attempts, step=step, detail=detail)
 
     def clean(self, text: str) -> str:
         """Return ``text`` without the token or anything shaped like one."""

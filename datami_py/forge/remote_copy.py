@@ -49,6 +49,11 @@ API_KEY = "datami.github-api-url"
 # The snapshot commits are the program's, not the editor's: proposals carry the editor's name.
 IDENTITY = ("-c", "user.name=datami", "-c", "user.email=datami@localhost")
 
+READ_UNAVAILABLE = message(
+    "remote.unavailable",
+    "GitHub did not respond after {attempts} attempts while {step} ({detail}). Nothing was changed: "
+    "check the internet connection, then open the package again.",
+)
 SPEC_INVALID = message(
     "remote.spec-invalid",
     "“{spec}” is not a GitHub package address. Write it as github:OWNER/REPOSITORY, "
@@ -158,7 +163,7 @@ def open_remote(
     """
     secret = token or Secret("")
     github = (github_factory or _connect)(token, api_url)
-    api = _Api(spec.repository, api_url, secret, retry_delays, time.sleep)
+    api = _Api(spec.repository, api_url, secret, retry_delays, time.sleep, unavailable=READ_UNAVAILABLE)
     try:
         return _Reader(api, github, spec, directory or working_copies_directory(), api_url).run()
     except GithubException as error:

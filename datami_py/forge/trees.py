@@ -30,10 +30,10 @@ import requests
 from github import Auth, Github, GithubException
 
 from datami_py.errors import DatamiError
-from datami_py.forge.github import _is_rate_limit, format_reset_time
+from datami_py.forge.github import NO_CONNECTION, NO_RESPONSE_IN_TIME, _is_rate_limit, format_reset_time
 from datami_py.forge.tokens import Secret, api_host, scrub
 from datami_py.gitrepo import run_git
-from datami_py.i18n import message
+from datami_py.i18n import Phrase, message
 
 logger = logging.getLogger(__name__)
 
@@ -190,7 +190,7 @@ class TreeCache:
             self._github = self.github_factory(self.token, self.api_url)
         github_repository = self._github.get_repo(repository)
         attempts = len(self.retry_delays) + 1
-        detail = ""
+        detail: str | Phrase = ""
         for attempt in range(1, attempts + 1):
             self.calls += 1
             try:
@@ -200,7 +200,7 @@ class TreeCache:
                     return self._unavailable(error, repository, ref)
                 detail = f"{error.status} {self._detail(error)}"
             except (requests.ConnectionError, requests.Timeout) as error:
-                detail = type(error).__name__
+                detail = Phrase(NO_RESPONSE_IN_TIME if isinstance(error, requests.Timeout) else NO_CONNECTION)
 
             else:
                 if listing.raw_data.get("truncated"):
