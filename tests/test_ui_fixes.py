@@ -7,7 +7,7 @@ from textual.widgets import Input, SelectionList
 
 from datami_py.fixes import find_fixes
 from datami_py.ui.app import DatamiApp
-from datami_py.ui.screens.fixes import FixesScreen
+from datami_py.ui.screens.fixes import FixesScreen, previews
 from datami_py.ui.screens.review import ReviewScreen
 from datami_py.ui.screens.dialogs import TextDialog
 from tests.helpers import git
@@ -131,3 +131,22 @@ async def test_links_are_checked_on_request(package, github_emulator, monkeypatc
         assert isinstance(checked, FixesScreen) and checked.links_checked
         # Of the 32 broken links, the 5 with decomposed accents are already repaired by the nfc fix.
         assert len([fix for fix in checked.fixes if fix.kind == "links"]) == 27
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        # A long text that only loses its trailing space: the window ends where the text does.
+        ("Le Département du Gers est un département rural qui a lancé un budget participatif ",
+         "Le Département du Gers est un département rural qui a lancé un budget participatif",
+         ("…ral qui a lancé un budget participatif·", "…ral qui a lancé un budget participatif")),
+        (" DC - PN", "DC-PN", ("·DC - PN", "DC-PN")),
+        ("www.exemple.fr", "https://www.exemple.fr", ("www.exemple.fr", "https://www.exemple.fr")),
+        # A change in the middle of a long text keeps 15 characters before it.
+        ("a" * 100 + " b" + "c" * 100, "a" * 100 + "b" + "c" * 100,
+         ("…" + "a" * 14 + " b" + "c" * 22 + "…", "…" + "a" * 14 + "b" + "c" * 23 + "…")),
+        ("ligne 1\nligne 2 ", "ligne 1\nligne 2", ("ligne 1⏎ligne 2·", "ligne 1⏎ligne 2")),
+    ],
+)
+def test_preview_shows_the_change(before, after, expected):
+    assert previews(before, after) == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 
 from rich.text import Text
@@ -16,8 +17,10 @@ from datami_py.fixes import KINDS, Fix
 from datami_py.table import Table
 from datami_py.ui import strings
 
-# Long cells are cut in the preview so that each change stays on one line.
+# Long cells are cut in the preview so that each change stays on one line; the cut keeps
+# this many characters before the first change, so that the change itself shows.
 PREVIEW_LENGTH = 40
+PREVIEW_CONTEXT = 15
 
 
 # The result of pressing l: the main screen checks the links, then opens the screen again.
@@ -86,7 +89,8 @@ class FixesScreen(ModalScreen[list[Fix] | str | None]):
         row = self.app.tr(strings.FIXES_ROW, row=self.table.row_number(fix.row), key=key if key is not None else "-")
         # Text, not markup: cell values and kind titles may contain square brackets. A selection
         # shows one line, cut at the screen's edge, so the change comes first and a long key last.
-        return Text(f"«{_shown(fix.before)}» → «{_shown(fix.after)}» · {fix.field} · {row} · {self.kind_titles[fix.kind]}")
+        before, after = previews(fix.before, fix.after)
+        return Text(f"«{before}» → «{after}» · {fix.field} · {row} · {self.kind_titles[fix.kind]}")
 
     def on_mount(self) -> None:
         if self.fixes:
@@ -121,12 +125,37 @@ class FixesScreen(ModalScreen[list[Fix] | str | None]):
                 selections.select(index)
 
 
-def _shown(text: str) -> str:
-    """Return ``text`` on one line, cut to :data:`PREVIEW_LENGTH`, its outer spaces made visible."""
+def previews(before: str, after: str) -> tuple[str, str]:
+    """Return ``before`` and ``after`` on one line each, cut to the same window around their first difference.
+
+    Outer spaces show as "·" and line breaks as "⏎"; "…" marks a cut at either end. So a
+    long text that only loses a trailing space still shows the space that goes.
+    """
+    old, new = _visible(before), _visible(after)
+    same = len(os.path.commonprefix([old, new]))
+    # As late as the context allows, but no later than needed to fill the window to the end.
+    start = max(0, min(same - PREVIEW_CONTEXT, max(len(old), len(new)) - PREVIEW_LENGTH))
+    return _window(old, start), _window(new, start)
+
+
+def _visible(text: str) -> str:
+    """Return ``text`` on one line, with its outer spaces as "·"."""
     flat = text.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
-    if len(flat) > PREVIEW_LENGTH:
-        flat = flat[: PREVIEW_LENGTH - 1] + "…"
     stripped = flat.strip(" ")
+    if not stripped:
+        return "·" * len(flat)
     leading = len(flat) - len(flat.lstrip(" "))
     trailing = len(flat) - len(flat.rstrip(" "))
     return "·" * leading + stripped + "·" * trailing
+
+
+def _window(text: str, start: int) -> str:
+    """Return :data:`PREVIEW_LENGTH` characters of ``text`` from ``start``, with "…" where it is cut."""
+    if start >= len(text):  # Much shorter than the other text: show its end.
+        start = max(0, len(text) - PREVIEW_LENGTH)
+    piece = text[start : start + PREVIEW_LENGTH]
+    if start > 0:
+        piece = "…" + piece[1:]
+    if start + PREVIEW_LENGTH < len(text):
+        piece = piece[:-1] + "…"
+    return piece
