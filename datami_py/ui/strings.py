@@ -139,3 +139,4 @@ PROBLEMS_HINT = message(
 )
 PROBLEMS_PENDING = message("ui.problems.pending", "The table is still being validated; try again in a moment.")
 PROBLEMS_ROW_GONE = message("ui.problems.row-gone", "That row was deleted since the validation.")
+TEXT_DIALOG_HINT = message("ui.text-dialog.hint", "Enter confirms, Escape cancels.")

@@ -6,7 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Footer, Input, Static
+
+from datami_py.ui import strings
 
 
 class ChoiceDialog(ModalScreen[str | None]):
@@ -37,7 +39,7 @@ class ChoiceDialog(ModalScreen[str | None]):
 class TextDialog(ModalScreen[str | None]):
     """Ask for one line of text; dismiss with it on Enter, or None on Escape."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", show=False)]
+    BINDINGS = [Binding("escape", "dismiss(None)", strings.BUTTON_CANCEL)]
 
     def __init__(self, question: str, value: str = "") -> None:
         super().__init__()
@@ -48,6 +50,8 @@ class TextDialog(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Static(self.question, classes="question")
             yield Input(self.value, id="answer")
+            yield Static(self.app.tr(strings.TEXT_DIALOG_HINT), classes="hint")
+        yield Footer()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.value.strip():

@@ -52,28 +52,30 @@ REVIEW_COMMITTED_LIMIT = 20 * 1024 * 1024
 class MainScreen(Screen[None]):
     """Browse, search, filter, sort and edit one table."""
 
+    # The footer shows the bindings in this order and cuts what does not fit, so help and
+    # quit come first; F1 lists every key. Redo and the rarer keys stay out of it.
     BINDINGS = [
+        Binding("f1", "help", strings.KEY_HELP),
+        Binding("q", "quit", strings.KEY_QUIT),
         Binding("slash", "search", strings.KEY_SEARCH),
         Binding("escape", "leave_search", strings.KEY_LEAVE_SEARCH, show=False),
+        Binding("e", "edit", strings.KEY_EDIT),
+        Binding("ctrl+s", "save", strings.KEY_SAVE),
+        Binding("ctrl+z", "undo", strings.KEY_UNDO),
+        Binding("ctrl+y", "redo", strings.KEY_REDO, show=False),
+        Binding("r", "review", strings.KEY_REVIEW),
+        Binding("f", "filters", strings.KEY_FILTERS),
         Binding("t", "show('table')", strings.KEY_TABLE),
         Binding("c", "show('cards')", strings.KEY_CARDS),
         Binding("m", "show('map')", map_strings.KEY_MAP),
         Binding("g", "show('charts')", map_strings.KEY_CHARTS),
-        Binding("f", "filters", strings.KEY_FILTERS),
         Binding("s", "sort", strings.KEY_SORT, show=False),
-        Binding("e", "edit", strings.KEY_EDIT),
         Binding("a", "add", strings.KEY_ADD, show=False),
         Binding("d", "duplicate", strings.KEY_DUPLICATE, show=False),
         Binding("delete", "delete", strings.KEY_DELETE, show=False),
-        Binding("ctrl+z", "undo", strings.KEY_UNDO),
-        Binding("ctrl+y", "redo", strings.KEY_REDO),
-        Binding("ctrl+s", "save", strings.KEY_SAVE),
-        Binding("r", "review", strings.KEY_REVIEW),
-        # Not in the footer, which is full: the status line says "v" beside the counts.
+        # Not in the footer: the status line says "v" beside the counts.
         Binding("v", "problems", strings.KEY_PROBLEMS, show=False),
         Binding("G", "geocode", geocode_review.KEY_GEOCODE, show=False),
-        Binding("f1", "help", strings.KEY_HELP),
-        Binding("q", "quit", strings.KEY_QUIT),
     ]
 
     def __init__(self, session: Session, opened: OpenTable) -> None:
