@@ -168,6 +168,23 @@ def test_wrong_declared_encoding_explained(tmp_path):
     assert 'Set "encoding": "cp1252"' in result.stderr
 
 
+def test_wrong_declared_encoding_explained_in_french(tmp_path):
+    folder = copy_case("B01", tmp_path)
+    descriptor = json.loads((folder / "datapackage.json").read_text())
+    descriptor["resources"][0]["encoding"] = "utf-8"
+    (folder / "datapackage.json").write_text(json.dumps(descriptor))
+
+    result = run("--lang", "fr", "validate", str(folder))
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Erreur\u00a0: communes.csv\u00a0: Le fichier est déclaré en utf-8, mais l’octet 45 (ligne 2 du fichier, "
+        "l’en-tête étant la ligne 1) n’est pas du utf-8 valide ; il se lit en Windows-1252 (cp1252, l’encodage "
+        "d’Excel sous Windows). Indiquez \"encoding\": \"cp1252\" pour cette ressource dans datapackage.json, ou "
+        "enregistrez le fichier en utf-8.\n"
+    )
+
+
 def test_every_command_has_help():
     for name, command in cli.commands.items():
         assert command.help, name
@@ -305,3 +322,12 @@ def test_validate_says_when_points_were_not_checked(tmp_path, monkeypatch):
     assert result.stdout.splitlines()[-1] == (
         "Les points n’ont pas été comparés à leur département : il faut pour cela le paquet Python geopandas, "
         "qui n’est pas installé. Installez-le avec : pip install \"datami-py[maps]\"")
+
+
+def test_no_package_names_the_full_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    result = run("--lang", "fr", "validate")
+
+    assert result.exit_code == 2
+    assert f"Aucun paquet de données dans {tmp_path.resolve()} : il n’y a pas de datapackage.json." in result.stderr

@@ -123,3 +123,21 @@ def test_validating_a_snapshot_ignores_later_deletions(package):
 
     assert report.findings == before.findings
     assert len(session.validate().warnings) < len(before.warnings)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("XYZ", "« XYZ » n’est pas un code défini pour ce champ. Codes connus : "),
+        ("DC-XYZ", "« DC-XYZ » contient XYZ, qui n’est pas un code défini pour ce champ. Codes connus : "),
+    ],
+)
+def test_unknown_code_message(package, text, expected):
+    from datami_py.errors import describe_message
+
+    session = Session.open(package)
+    table = session.table()
+
+    [finding] = session.check_value(table, table.row_at(1), "CODE DEMARCHE", text)
+
+    assert describe_message(finding, "fr").startswith(expected)

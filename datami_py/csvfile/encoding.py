@@ -18,15 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from datami_py.errors import DatamiError, Location
-from datami_py.i18n import message
+from datami_py.i18n import Phrase, message
 
 UTF8_BOM = codecs.BOM_UTF8
 
 DECLARED_ENCODING_INVALID = message(
     "csv.encoding-mismatch",
-    "The file is declared as {declared} but byte {offset} (line {line}) is not valid {declared}; "
-    "it reads as {detected}. Set \"encoding\": \"{detected}\" for this resource in datapackage.json, "
-    "or save the file as {declared}.",
+    "The file is declared as {declared} but byte {offset} (line {line} of the file, the header being line 1) "
+    "is not valid {declared}; it reads as {detected_name}. Set \"encoding\": \"{detected}\" for this resource "
+    "in datapackage.json, or save the file as {declared}.",
 )
 ENCODING_UNKNOWN = message(
     "csv.encoding-unknown",
@@ -36,6 +36,15 @@ UTF16_NOT_SUPPORTED = message(
     "csv.encoding-utf16",
     "The file is encoded in UTF-16, which this tool does not edit. Save it as UTF-8 (\"CSV UTF-8\" in Excel) and open it again.",
 )
+
+# How messages name an encoding: cp1252 is what Excel on Windows writes, known to users by
+# that name rather than by the codec's.
+CP1252_NAME = message("csv.encoding-name.cp1252", "Windows-1252 (cp1252, the encoding of Excel on Windows)")
+DISPLAY_NAMES: dict[str, str | Phrase] = {
+    "cp1252": Phrase(CP1252_NAME),
+    "latin-1": "Latin-1 (ISO-8859-1)",
+    "utf-8": "UTF-8",
+}
 
 # Names users and tools write for the encodings handled here, mapped to one spelling.
 _ALIASES = {
@@ -121,7 +130,8 @@ def detect_encoding(data: bytes, declared: str | None = None, file: str | None =
             declared=declared,
             offset=error.start,
             line=line,
-            detected=_guess(data),
+            detected=(detected := _guess(data)),
+            detected_name=DISPLAY_NAMES.get(detected, detected),
         ) from None
     return Encoding(name)
 

@@ -20,6 +20,10 @@ UNKNOWN_CODE = message(
     "value.unknown-code",
     "“{value}” contains {unknown}, which is not a defined code of this field. Known codes: {allowed}.",
 )
+NOT_A_CODE = message(
+    "value.not-a-code",
+    "“{value}” is not a defined code of this field. Known codes: {allowed}.",
+)
 NO_POSITION = message(
     "row.no-position",
     "This row has no coordinates ({latitude_field}, {longitude_field} are empty), so it is not on the map. "
@@ -110,7 +114,9 @@ class QualityRules:
             parse = quality.check_codes(text or "", codes, delimiter)
             if parse.unknown:
                 params = {"unknown": ", ".join(parse.unknown), "allowed": ", ".join(codes)}
-                issues.append((UNKNOWN_CODE, "error", params))
+                # "“XYZ” contains XYZ" reads oddly when the whole cell is the unknown code.
+                whole = parse.unknown == [(text or "").strip()]
+                issues.append((NOT_A_CODE if whole else UNKNOWN_CODE, "error", params))
             issues.extend((issue.code, "warning", dict(issue.params)) for issue in parse.issues if "unknown" not in issue.code)
 
         unique: dict[str, tuple[str, Severity, dict[str, Any]]] = {}

@@ -9,8 +9,14 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from datami_py.i18n import message
 from datami_py.ui import map_strings, strings
 from datami_py.ui.screens import geocode_review
+
+# Keys whose name is printed on French keyboards in French.
+KEY_ENTER = message("ui.key-name.enter", "Enter")
+KEY_DELETE = message("ui.key-name.delete", "Del")
+KEY_PAGES = message("ui.key-name.pages", "PgUp / PgDn")
 
 # (key, description codes), in the order of the help screen.
 KEYS = [
@@ -21,11 +27,11 @@ KEYS = [
     ("g", (map_strings.KEY_CHARTS,)),
     ("f", (strings.KEY_FILTERS,)),
     ("s", (strings.KEY_SORT,)),
-    ("Enter", (strings.KEY_OPEN,)),
+    (KEY_ENTER, (strings.KEY_OPEN,)),
     ("e", (strings.KEY_EDIT,)),
     ("a", (strings.KEY_ADD,)),
     ("d", (strings.KEY_DUPLICATE,)),
-    ("Delete", (strings.KEY_DELETE,)),
+    (KEY_DELETE, (strings.KEY_DELETE,)),
     ("Ctrl+Z", (strings.KEY_UNDO,)),
     ("Ctrl+Y", (strings.KEY_REDO,)),
     ("Ctrl+S", (strings.KEY_SAVE,)),
@@ -43,10 +49,13 @@ KEYS = [
     ("← ↑ → ↓", (map_strings.KEY_PAN,)),
     ("0", (map_strings.KEY_RESET,)),
     ("1 / 2", (map_strings.KEY_POINTS_LAYER, map_strings.KEY_DEPARTEMENTS_LAYER)),
-    ("PgUp / PgDn", (map_strings.KEY_SCROLL_PANEL,)),
+    (KEY_PAGES, (map_strings.KEY_SCROLL_PANEL,)),
     ("F1", (strings.KEY_HELP,)),
     ("q", (strings.KEY_QUIT,)),
 ]
+
+
+NAMED_KEYS = {KEY_ENTER, KEY_DELETE, KEY_PAGES}
 
 
 # (description code, main screen action), for the command palette.
@@ -83,6 +92,6 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(style="bold", width=10)
         table.add_column()
         for key, descriptions in KEYS:
-            table.add_row(key, " / ".join(self.app.tr(code) for code in descriptions))
+            table.add_row(self.app.tr(key) if key in NAMED_KEYS else key, " / ".join(self.app.tr(code) for code in descriptions))
         with VerticalScroll(classes="dialog"):
             yield Static(table)
