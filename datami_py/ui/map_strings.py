@@ -33,6 +33,10 @@ MAP_UNPLACED_MORE = message("ui.map.unplaced-more", "… and {count} more; searc
 CHARTS_NONE = message("ui.charts.none", "This table has no charts. Add them to the resource settings (x-datami.charts).")
 CHARTS_POSITION = message("ui.charts.position", "Chart {number} of {count} · n or → next, p or ← previous")
 CHARTS_TOTAL = message("ui.charts.total", "{rows} row(s) counted, {empty} without a value.")
+CHARTS_SEVERAL_CODES = message(
+    "ui.charts.several-codes",
+    "A row with several codes counts once for each, so the counts add up to {codes} and the shares to more than 100 %.",
+)
 CHARTS_NO_DATA = message("ui.charts.no-data", "No row has a value in this field.")
 CHARTS_KIND_BARS = message("ui.charts.kind-bars", "bars")
 CHARTS_KIND_DONUT = message("ui.charts.kind-donut", "donut")

@@ -210,7 +210,11 @@ class ChartsView(VerticalScroll, can_focus=True):
         colors = [str(color) for color in chart.get("colors") or FALLBACK_COLORS]
         counted = len(self.view.rows) - empty
         picture.show(kind, data, colors, unit, counted)
-        note.update(Text(tr(map_strings.CHARTS_TOTAL, rows=counted, empty=empty), style="dim"))
+        words = tr(map_strings.CHARTS_TOTAL, rows=counted, empty=empty)
+        codes = sum(count for _label, count in data)
+        if codes > counted:
+            words += " " + tr(map_strings.CHARTS_SEVERAL_CODES, codes=codes)
+        note.update(Text(words, style="dim"))
 
     def action_chart(self, step: int) -> None:
         if self.charts:
