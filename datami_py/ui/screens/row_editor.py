@@ -36,7 +36,8 @@ class RowEditorScreen(ModalScreen[dict[str, str] | None]):
     """Edit the fields of one row (``row`` None: a new row). Dismisses with the changed values, or None."""
 
     BINDINGS = [
-        Binding("escape", "cancel", strings.BUTTON_CANCEL),
+        # Priority: a field never keeps Escape for itself, so one press always asks to close.
+        Binding("escape", "cancel", strings.BUTTON_CANCEL, priority=True),
         Binding("ctrl+s", "apply", strings.BUTTON_APPLY),
     ]
 
