@@ -189,9 +189,10 @@ def load_package(path: Path) -> Package:
     if not missing.exists():
         raise DatamiError(PATH_NOT_FOUND, Location(), path=str(missing))
     if not path.is_file():
-        # The full path, because "." or a short relative path does not tell which folder it was.
         folder = path.parent if path.name == DESCRIPTOR_NAME else path
-        raise DatamiError(PACKAGE_NOT_FOUND, Location(), path=str(folder.resolve()))
+        if folder.name in ("", ".", ".."):
+            folder = folder.resolve()  # "." does not tell which folder it was.
+        raise DatamiError(PACKAGE_NOT_FOUND, Location(), path=str(folder))
 
     descriptor = _read_json(path, DESCRIPTOR_INVALID_JSON, Location(file=path.name))
     resources_descriptors = descriptor.get("resources") if isinstance(descriptor, dict) else None
