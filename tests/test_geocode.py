@@ -331,8 +331,8 @@ def test_unreachable_service():
 
     assert raised.value.code == "geocode.unreachable"
     assert describe(raised.value, "en") == (
-        f"Cannot reach the address service at {url} (Connection refused). Check the internet connection, "
-        "or give the address of the service with --api-url or the variable DATAMI_BAN_URL."
+        f"Cannot reach the address service at {url} (Connection refused). Check the internet connection. "
+        "Another address for the service can be set in the variable DATAMI_BAN_URL (or with --api-url on the command line)."
     )
 
 
@@ -574,8 +574,8 @@ def test_unreachable_api_fails_cleanly(places):
 
     assert result.exit_code == 1
     assert result.stderr.endswith(
-        f"Error: Cannot reach the address service at {url} (Connection refused). Check the internet connection, "
-        "or give the address of the service with --api-url or the variable DATAMI_BAN_URL.\n"
+        f"Error: Cannot reach the address service at {url} (Connection refused). Check the internet connection. "
+        "Another address for the service can be set in the variable DATAMI_BAN_URL (or with --api-url on the command line).\n"
     )
     assert (places / CSV).read_bytes() == before
 

@@ -64,8 +64,8 @@ Status = Literal["found", "not-found", "low-score", "error"]
 
 UNREACHABLE = message(
     "geocode.unreachable",
-    "Cannot reach the address service at {url} ({reason}). Check the internet connection, "
-    "or give the address of the service with --api-url or the variable DATAMI_BAN_URL.",
+    "Cannot reach the address service at {url} ({reason}). Check the internet connection. Another address "
+    "for the service can be set in the variable DATAMI_BAN_URL (or with --api-url on the command line).",
 )
 TIMED_OUT = message(
     "geocode.timed-out",
