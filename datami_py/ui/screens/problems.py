@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -26,18 +26,38 @@ KEY_WIDTH = 30
 FIELD_WIDTH = 24
 
 
-@dataclass(frozen=True)
 class Problem:
-    """One finding as the panel lists it: its row id in the validated table (None for the header) and its text."""
+    """One finding as the panel lists it, with its row id in the validated table (None for the header).
 
-    finding: Finding
-    row: int | None
-    message: str
-    description: str
+    Its texts are worded when first needed and kept: a large table can have tens of
+    thousands of findings, and the list shows at most :data:`LISTED_LIMIT` of them.
+    """
+
+    def __init__(self, finding: Finding, row: int | None, language: str) -> None:
+        self.finding = finding
+        self.row = row
+        self.language = language
 
     @property
     def is_error(self) -> bool:
         return self.finding.severity == "error"
+
+    @functools.cached_property
+    def message(self) -> str:
+        """The finding's message, without its place."""
+        return describe_message(self.finding, self.language)
+
+    @functools.cached_property
+    def description(self) -> str:
+        """The finding with its file, row, key and field."""
+        return describe(self.finding, self.language)
+
+    @functools.cached_property
+    def folded(self) -> str:
+        """Row, key, field and message, folded for the filter."""
+        location = self.finding.location
+        parts = (location.row, location.key, location.field, self.message)
+        return fold(" ".join(str(part) for part in parts if part))
 
 
 class ProblemsScreen(ModalScreen[tuple[str, int | None, str | None] | None]):
@@ -94,8 +114,9 @@ class ProblemsScreen(ModalScreen[tuple[str, int | None, str | None] | None]):
 
     def _show(self, text: str) -> None:
         """List the problems whose text contains ``text`` (case and accents ignored)."""
+        # NOTE: the first filter words every finding, which takes seconds for tens of thousands.
         folded = fold(text.strip())
-        matching = [problem for problem in self.problems if folded in fold(_searchable(problem))]
+        matching = [problem for problem in self.problems if folded in problem.folded] if folded else self.problems
         self.listed = matching[:LISTED_LIMIT]
 
         table = self.query_one("#problems", DataTable)
@@ -142,7 +163,7 @@ def _problems(report: ValidationReport, validated: Table, language: str) -> list
     for finding in sorted(report.findings, key=lambda finding: finding.severity != "error"):
         number = finding.location.row
         row = validated.row_at(number) if number is not None and 1 <= number <= len(validated) else None
-        problems.append(Problem(finding, row, describe_message(finding, language), describe(finding, language)))
+        problems.append(Problem(finding, row, language))
     return problems
 
 
@@ -150,8 +171,3 @@ def _cut(text: str, width: int) -> str:
     """Return ``text`` on one line, cut with an ellipsis to at most ``width`` characters."""
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _searchable(problem: Problem) -> str:
-    location = problem.finding.location
-    return " ".join(str(part) for part in (location.row, location.key, location.field, problem.message) if part)
