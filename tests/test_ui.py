@@ -18,6 +18,7 @@ from datami_py.ui.screens.dialogs import ChoiceDialog, TextDialog
 from datami_py.ui.screens.main import MainScreen
 from datami_py.ui.screens.review import ReviewScreen
 from datami_py.ui.screens.row_editor import RowEditorScreen
+from datami_py.ui.widgets.cards_grid import CardTile
 from datami_py.ui.widgets.rows_table import RowsTable
 from tests.helpers import git
 
@@ -332,3 +333,31 @@ async def test_escape_closes_an_untouched_form_at_once(package):
         await pilot.pause()
 
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_card_stays_selected_after_an_edit(package):
+    app = DatamiApp(package, "fr")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_main(app, pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        second = list(screen.query(CardTile))[1]
+        second.focus()
+        await pilot.pause()
+
+        # Edit the second card's first field and apply: the cards are redrawn.
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.screen.row == second.row
+        await pilot.press(*"X")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+
+        # "e" again opens the same row, not the first card of the page.
+        assert screen.current_row() == second.row
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, RowEditorScreen)
+        assert app.screen.row == second.row

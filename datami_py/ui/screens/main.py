@@ -157,8 +157,12 @@ class MainScreen(Screen[None]):
 
     def current_row(self) -> int | None:
         """Return the row under the cursor in the table, or of the focused card."""
-        if self.current_view == "cards" and isinstance(self.focused, CardTile):
-            return self.focused.row
+        if self.current_view == "cards":
+            # A card keeps its row when the cards are redrawn after an edit and lose the focus.
+            if isinstance(self.focused, CardTile):
+                return self.focused.row
+            selected = self.cards.selected_row
+            return selected if selected is not None and self.table.has_row(selected) and selected in self.view.rows else None
         if self.current_view == "map":
             return self.query_one(TerminalMap).selected
         return self.rows_table.current_row

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
@@ -88,6 +89,9 @@ class CardsGrid(VerticalScroll):
         self.view = view
         self.settings = settings
         self.page = 0
+        # The row of the card that last had the focus: a redraw after an edit replaces the
+        # cards, and the focus must come back to the same one.
+        self.selected_row: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="page-label")
@@ -117,6 +121,18 @@ class CardsGrid(VerticalScroll):
         grid.mount_all(tiles)
         label = self.app.tr(strings.PAGE, page=self.page + 1, pages=self.page_count)
         self.query_one("#page-label", Static).update(label)
+        if keep_page and any(tile.row == self.selected_row for tile in tiles):
+            self.call_after_refresh(self._focus_row, self.selected_row)
+
+    def _focus_row(self, row: int | None) -> None:
+        for tile in self.query(CardTile):
+            if tile.row == row:
+                tile.focus()
+                return
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, CardTile):
+            self.selected_row = event.widget.row
 
     def action_page(self, step: int) -> None:
         self.page = max(0, min(self.page_count - 1, self.page + step))
