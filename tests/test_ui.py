@@ -248,7 +248,10 @@ async def test_review_shows_saved_edits_not_proposed(package):
         assert isinstance(app.screen, ReviewScreen)
         changes = app.screen.query_one("#changes", DataTable)
         assert changes.row_count == 1
-        assert changes.get_row_at(0)[2:] == ["SITE WEB", "mairie.saintmartinduriage.fr", "https://mairie.saintmartinduriage.fr"]
+        # Long values are cut in the table; the line under it shows the highlighted change whole.
+        assert changes.get_row_at(0)[2:] == ["SITE WEB", "mairie.saintmartinduriage.fr", "https://mairie.saintmartinduria…"]
+        detail = str(app.screen.query_one("#change-detail", Static).render())
+        assert detail == "SITE WEB: “mairie.saintmartinduriage.fr” → “https://mairie.saintmartinduriage.fr”"
 
 
 async def test_quit_without_saving_sets_journal_aside(package, tmp_path, monkeypatch):

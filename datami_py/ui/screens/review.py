@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -10,6 +11,12 @@ from textual.widgets import DataTable, Footer, Static
 
 from datami_py.table.diff import TableDiff
 from datami_py.ui import strings
+
+
+# Column widths, in cells.
+KEY_WIDTH = 20
+FIELD_WIDTH = 18
+VALUE_WIDTH = 32
 
 
 class ReviewScreen(ModalScreen[str | None]):
@@ -39,6 +46,7 @@ class ReviewScreen(ModalScreen[str | None]):
                 yield Static(self.app.tr(strings.REVIEW_EMPTY))
             else:
                 yield DataTable(id="changes", cursor_type="row", zebra_stripes=True)
+                yield Static(id="change-detail")
             yield Static(self.app.tr(strings.REVIEW_VALIDATION, summary=self.summary), id="review-validation")
         yield Footer()
 
@@ -46,11 +54,34 @@ class ReviewScreen(ModalScreen[str | None]):
         if self.diff.is_empty:
             return
         table = self.query_one("#changes", DataTable)
-        table.add_columns(*self.app.tr(strings.REVIEW_COLUMNS).split("|"))
+        row, key, field, before, after = self.app.tr(strings.REVIEW_COLUMNS).split("|")
+        # Widths fit 120 columns: keys are long titles, and the values matter most. The line
+        # under the table shows the highlighted change whole.
+        for label, width in ((row, 6), (key, KEY_WIDTH), (field, FIELD_WIDTH), (before, VALUE_WIDTH), (after, VALUE_WIDTH)):
+            table.add_column(label, width=max(width, len(label)))
+        self.details: list[str] = []
         for change in self.diff.cells:
-            table.add_row(str(change.row), change.key or "", change.field, change.old or "", change.new or "")
-        for row in self.diff.added:
-            table.add_row(str(row["row"]), row["key"] or "", self.app.tr(strings.REVIEW_ADDED), "", "")
-        for row in self.diff.deleted:
-            table.add_row(str(row["row"]), row["key"] or "", self.app.tr(strings.REVIEW_DELETED), "", "")
+            table.add_row(str(change.row), _cut(change.key or "", KEY_WIDTH), _cut(change.field, FIELD_WIDTH),
+                          _cut(change.old or "", VALUE_WIDTH), _cut(change.new or "", VALUE_WIDTH))
+            self.details.append(self.app.tr(strings.REVIEW_DETAIL, field=change.field, old=change.old or "", new=change.new or ""))
+        for added in self.diff.added:
+            table.add_row(str(added["row"]), _cut(added["key"] or "", KEY_WIDTH), self.app.tr(strings.REVIEW_ADDED), "", "")
+            self.details.append(f"{added['key'] or ''} {self.app.tr(strings.REVIEW_ADDED)}")
+        for deleted in self.diff.deleted:
+            table.add_row(str(deleted["row"]), _cut(deleted["key"] or "", KEY_WIDTH), self.app.tr(strings.REVIEW_DELETED), "", "")
+            self.details.append(f"{deleted['key'] or ''} {self.app.tr(strings.REVIEW_DELETED)}")
         table.focus()
+        self._detail(0)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._detail(event.cursor_row)
+
+    def _detail(self, index: int) -> None:
+        if 0 <= index < len(self.details):
+            self.query_one("#change-detail", Static).update(Text(self.details[index]))
+
+
+def _cut(text: str, width: int) -> str:
+    """Return ``text`` on one line, cut with an ellipsis to at most ``width`` characters."""
+    text = " ".join(text.split()) if text.strip() else text
+    return text if len(text) <= width else text[: width - 1] + "…"
