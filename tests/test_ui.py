@@ -364,3 +364,19 @@ async def test_card_stays_selected_after_an_edit(package):
         await pilot.pause()
         assert isinstance(app.screen, RowEditorScreen)
         assert app.screen.row == second.row
+
+
+async def test_command_palette_speaks_french(package):
+    from textual.command import CommandInput, CommandPalette
+
+    app = DatamiApp(package, "fr")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_main(app, pilot)
+
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+
+        assert isinstance(app.screen, CommandPalette)
+        assert app.screen.query_one(CommandInput).placeholder == "Tapez le nom d’une action…"
+        commands = [command.title for command in app.get_system_commands(app.screen)]
+        assert commands == ["Couleurs"]

@@ -6,12 +6,15 @@ The app keeps the session and the editor (edits are journaled before they show, 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.screen import Screen
 from textual.widgets import Static
 
 from datami_py.errors import DatamiError, describe
@@ -33,7 +36,11 @@ class DatamiApp(App[None]):
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {ActionsProvider}
     TITLE = "datami"
-    BINDINGS = [Binding("f1", "help", strings.KEY_HELP, show=False)]
+    BINDINGS = [
+        Binding("f1", "help", strings.KEY_HELP, show=False),
+        # Textual adds this binding with an English description unless the app has one.
+        Binding("ctrl+p", "command_palette", strings.KEY_PALETTE, show=False, priority=True),
+    ]
 
     def __init__(self, package: Path | str = ".", language: str = "en", resource: str | None = None) -> None:
         super().__init__()
@@ -42,6 +49,20 @@ class DatamiApp(App[None]):
         self.resource_name = resource
         self.session: Session | None = None
         self.editor: JournaledTable | None = None
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Offer only the theme among Textual's own commands, in the app's language.
+
+        The main screen's actions come from :class:`ActionsProvider`. Textual's quit would
+        leave without asking about unsaved edits, and its screenshot writes a file
+        wherever the program runs.
+        """
+        yield SystemCommand(self.tr(strings.COMMAND_THEME), self.tr(strings.COMMAND_THEME_HELP), self.action_change_theme)
+
+    def action_command_palette(self) -> None:
+        """Open the command palette with a prompt in the app's language."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=self.tr(strings.PALETTE_PLACEHOLDER), id="--command-palette"))
 
     def tr(self, code: str, **params: Any) -> str:
         """Word message ``code`` in the app's language."""

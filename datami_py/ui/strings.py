@@ -141,3 +141,7 @@ PROBLEMS_HINT = message(
 PROBLEMS_PENDING = message("ui.problems.pending", "The table is still being validated; try again in a moment.")
 PROBLEMS_ROW_GONE = message("ui.problems.row-gone", "That row was deleted since the validation.")
 TEXT_DIALOG_HINT = message("ui.text-dialog.hint", "Enter confirms, Escape cancels.")
+KEY_PALETTE = message("ui.key.palette", "commands")
+PALETTE_PLACEHOLDER = message("ui.palette.placeholder", "Type the name of an action…")
+COMMAND_THEME = message("ui.command.theme", "Colours")
+COMMAND_THEME_HELP = message("ui.command.theme-help", "Choose the colours of the screen")
