@@ -233,7 +233,7 @@ def test_edit_and_propose_without_a_clone(environment, upstream, tmp_path):
     ]
     copy = next((tmp_path / "copies").rglob("datapackage.json")).parent
     assert (copy / CSV).read_bytes() == upstream.read_file(OWNER, NAME, "main", CSV)
-    assert datami(environment, "diff", SPEC).stdout.strip() == "Aucune différence avec le dernier commit."
+    assert datami(environment, "diff", SPEC).stdout.strip() == "Aucune différence avec la dernière version enregistrée dans Git."
 
 
 def test_propose_merges_what_changed_on_github_since_reading(environment, upstream):

@@ -54,8 +54,15 @@ REVIEW_VALIDATION = message("ui.review.validation", "Validation of the whole tab
 KEY_PROPOSE = message("ui.key.propose", "Propose changes")
 PROPOSE_TITLE = message("ui.propose.title", "Title of the proposal (as the reviewer will read it):")
 PROPOSE_WORKING = message("ui.propose.working", "Preparing the proposal…")
-PROPOSE_DONE_LOCAL = message("ui.propose.done-local", "Proposal ready on branch {branch}. The file is back to its reviewed version; your edits are on the branch.")
-PROPOSE_DONE_GITHUB = message("ui.propose.done-github", "Pull request opened: {url}")
+PROPOSE_DONE_LOCAL = message(
+    "ui.propose.done-local",
+    "Proposal ready on branch {branch}; a reviewer can merge it. Until then the table shows the published version, "
+    "and your edits are on the branch.",
+)
+PROPOSE_DONE_GITHUB = message(
+    "ui.propose.done-github",
+    "Pull request opened: {url}. A reviewer can merge it; until then the table shows the published version.",
+)
 PROPOSE_UPDATED_GITHUB = message("ui.propose.updated-github", "Proposal #{number} updated: {url}")
 PROPOSE_NOTHING = message("ui.propose.nothing", "There is nothing to propose: no change since the last commit.")
 CONFLICTS_TITLE = message("ui.conflicts.title", "The same cells were changed meanwhile on the base branch")
