@@ -71,7 +71,7 @@ async def test_map_zoom_pan_layers_select(package, language):
         # + and - zoom by half a level; 0 goes back home.
         await pilot.press("plus")
         assert terminal_map.viewpoint.zoom == 5.2
-        assert ("Niveau de zoom 5.2" if language == "fr" else "Zoom 5.2") in panel_text(screen, "map-summary")
+        assert ("Niveau de zoom 5,2" if language == "fr" else "Zoom 5.2") in panel_text(screen, "map-summary")
         await pilot.press("minus", "minus")
         assert terminal_map.viewpoint.zoom == 4.2
         await pilot.press("0")

@@ -161,7 +161,9 @@ class MapView(Horizontal):
         if self.subset.unplaced:
             text.append(tr(UNPLACED_NOTE, count=len(self.subset.unplaced)) + "\n")
         if terminal_map.viewpoint is not None:
-            text.append(tr(map_strings.MAP_ZOOM, zoom=f"{terminal_map.viewpoint.zoom:g}") + "\n")
+            zoom = f"{terminal_map.viewpoint.zoom:g}"
+            # French writes a decimal comma.
+            text.append(tr(map_strings.MAP_ZOOM, zoom=zoom.replace(".", ",") if self.app.language == "fr" else zoom) + "\n")
         on, off = tr(map_strings.MAP_ON), tr(map_strings.MAP_OFF)
         points, departements = (on if terminal_map.show_points else off), (on if terminal_map.show_departements else off)
         text.append(tr(map_strings.MAP_LAYERS, points=points, departements=departements) + "\n")
