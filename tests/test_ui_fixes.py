@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from textual.widgets import Input, SelectionList
 
 from datami_py.fixes import find_fixes
 from datami_py.ui.app import DatamiApp
-from datami_py.ui.screens.fixes import FixesScreen, previews
+from datami_py.ui.screens.fixes import FixesScreen, marked, previews
 from datami_py.ui.screens.review import ReviewScreen
 from datami_py.ui.screens.dialogs import TextDialog
 from tests.helpers import git
@@ -150,3 +152,14 @@ async def test_links_are_checked_on_request(package, github_emulator, monkeypatc
 )
 def test_preview_shows_the_change(before, after, expected):
     assert previews(before, after) == expected
+
+
+def test_accent_fix_marks_the_letter_it_changes():
+    composed = "Enquête grand public"
+    decomposed = unicodedata.normalize("NFD", composed)
+
+    before, after = previews(decomposed, composed)
+
+    assert [(span.start, span.end, span.style) for span in marked(before, after).spans] == [(4, 6, "reverse")]
+    assert [(span.start, span.end, span.style) for span in marked(after, before).spans] == [(4, 5, "reverse")]
+    assert marked(after, before).plain[4] == "ê"

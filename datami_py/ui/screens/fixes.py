@@ -90,7 +90,12 @@ class FixesScreen(ModalScreen[list[Fix] | str | None]):
         # Text, not markup: cell values and kind titles may contain square brackets. A selection
         # shows one line, cut at the screen's edge, so the change comes first and a long key last.
         before, after = previews(fix.before, fix.after)
-        return Text(f"«{before}» → «{after}» · {fix.field} · {row} · {self.kind_titles[fix.kind]}")
+        text = Text("«")
+        text.append_text(marked(before, after))
+        text.append("» → «")
+        text.append_text(marked(after, before))
+        text.append(f"» · {fix.field} · {row} · {self.kind_titles[fix.kind]}")
+        return text
 
     def on_mount(self) -> None:
         if self.fixes:
@@ -136,6 +141,21 @@ def previews(before: str, after: str) -> tuple[str, str]:
     # As late as the context allows, but no later than needed to fill the window to the end.
     start = max(0, min(same - PREVIEW_CONTEXT, max(len(old), len(new)) - PREVIEW_LENGTH))
     return _window(old, start), _window(new, start)
+
+
+def marked(text: str, other: str) -> Text:
+    """Return ``text`` with the part that differs from ``other`` in reverse video.
+
+    An accent fix changes no visible letter, so the marked letters are what the reviewer
+    checks.
+    """
+    same_start = len(os.path.commonprefix([text, other]))
+    same_end = len(os.path.commonprefix([text[same_start:][::-1], other[same_start:][::-1]]))
+    changed_end = len(text) - same_end
+    result = Text(text[:same_start])
+    result.append(text[same_start:changed_end], style="reverse")
+    result.append(text[changed_end:])
+    return result
 
 
 def _visible(text: str) -> str:
