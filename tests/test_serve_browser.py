@@ -172,7 +172,7 @@ def test_two_sessions_propose_apart(served, browser, github_emulator, tmp_path):
     third.wait_for("1 unsaved edit from")
     third.activate()
     start = third.mark()
-    third.press("Enter")  # "Restore them" is the first button.
+    third.press("Enter")  # "Restore" is the first button.
     third.wait_for("1 unsaved change", start)
     assert session_folders(tmp_path / "state") == folders
 

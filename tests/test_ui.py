@@ -380,3 +380,18 @@ async def test_command_palette_speaks_french(package):
         assert app.screen.query_one(CommandInput).placeholder == "Tapez le nom d’une action…"
         commands = [command.title for command in app.get_system_commands(app.screen)]
         assert commands == ["Couleurs"]
+
+
+async def test_propose_with_nothing_changed_asks_no_title(package):
+    app = DatamiApp(package, "fr")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_main(app, pilot)
+
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause()
+
+        assert app.screen is screen
+        assert [notice.message for notice in app._notifications][-1] == (
+            "Aucune modification depuis la dernière version enregistrée dans Git : il n’y a rien à proposer.")

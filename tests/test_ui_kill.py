@@ -166,11 +166,11 @@ def test_killed_edit_restored_and_saved(package, tmp_path):
     assert git(package, "status", "--porcelain") == ""
     assert list(journal_folder.glob("*.jsonl")), f"no journal in {journal_folder}"
 
-    # Second run: the restore dialog comes first, and Enter presses its focused "Restore them" button.
+    # Second run: the restore dialog comes first, and Enter presses its focused "Restore" button.
     second = Terminal(package, journal_folder)
     try:
         second.wait_for("1 unsaved edit from")
-        second.wait_for("Restore them")
+        second.wait_for("Restore")
         second.press(ENTER)
         second.wait_for("1 unsaved change(s)")
         second.press(CTRL_S)

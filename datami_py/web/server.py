@@ -37,7 +37,7 @@ CONTENT_SECURITY_POLICY = (
     "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
 
-SESSION_ENDED = message("serve.session-ended", "The editing session has ended. Unsaved edits are kept for the next session.")
+SESSION_ENDED = message("serve.session-ended", "The editing session has ended. Anything not saved or not proposed yet is offered again to the next session.")
 REOPEN = message("serve.reopen", "Open the editor again")
 LISTENING = message("serve.listening", "Open {url} in a web browser. Press Ctrl+C to stop the server.")
 NO_LOGIN = message(

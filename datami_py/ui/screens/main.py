@@ -408,11 +408,24 @@ class MainScreen(Screen[None]):
         except DatamiError:
             return self.session.diff_unsaved(name)
 
+    def _nothing_to_propose(self) -> bool:
+        """True when the data file is known to be the same as its last commit; False when it differs or cannot be compared cheaply."""
+        name = self.opened.resource.name
+        if self.opened.resource.file.stat().st_size > REVIEW_COMMITTED_LIMIT:
+            return False
+        try:
+            return self.session.diff(name).is_empty
+        except DatamiError:
+            return False
+
     # Proposing
 
     def start_proposal(self, split: bool = False) -> None:
         """Save if needed, ask for a title, then make the proposal (one per kind of fix with ``split``) in a worker."""
         if self.table.is_dirty and not self.action_save():
+            return
+        if self._nothing_to_propose():
+            self.notify(self.app.tr(strings.REVIEW_EMPTY))
             return
 
         def titled(title: str | None) -> None:
