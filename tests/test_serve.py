@@ -175,6 +175,9 @@ async def test_local_proposal_reaches_served_repository(package, tmp_path, monke
         screen.start_proposal()
         await pilot.pause()
         await pilot.press("enter")  # Accept the default title.
+        await pilot.pause()
+        # Without a login, the browser editor is asked for a name to put in the proposal.
+        await pilot.press(*"Hélène", "enter")
         branch = f"datami/update-data-decider-ensemble-ressources-geocoded.csv-web-session-{workspace.identifier}"
         for _ in range(200):
             await pilot.pause(0.05)
@@ -182,6 +185,7 @@ async def test_local_proposal_reaches_served_repository(package, tmp_path, monke
                 break
 
     assert git(package, "log", "-1", "--format=%s", branch).strip() == f"Update {CSV} (web session {workspace.identifier})"
+    assert git(package, "log", "-1", "--format=%b", branch).strip() == "Proposed by Hélène, from the web editor."
     diff = git(package, "diff", "main", branch, "--numstat")
     assert diff == f"1\t1\t{CSV}\n"
     assert git(package, "status", "--porcelain") == ""

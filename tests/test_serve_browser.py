@@ -98,8 +98,8 @@ def search(tab: Tab, text: str, expected_rows: int) -> None:
     tab.press_and_settle("Enter")
 
 
-def save_and_propose(tab: Tab) -> int:
-    """Save, open the review screen, propose and accept the default title; return the frame mark before it."""
+def save_and_propose(tab: Tab, name: str) -> int:
+    """Save, open the review screen, propose with the default title and ``name``; return the frame mark before it."""
     tab.activate()
     start = tab.mark()
     tab.press("Control+s")
@@ -108,6 +108,9 @@ def save_and_propose(tab: Tab) -> int:
     tab.wait_for("Pending changes", start)
     tab.press("p")
     tab.wait_for("Title of the proposal", start)
+    tab.press("Enter")
+    tab.wait_for("Your name", start)
+    tab.type(name)
     tab.press("Enter")
     return start
 
@@ -177,8 +180,8 @@ def test_two_sessions_propose_apart(served, browser, github_emulator, tmp_path):
     assert session_folders(tmp_path / "state") == folders
 
     # Both sessions save and propose at the same time.
-    save_and_propose(second)
-    start = save_and_propose(third)
+    save_and_propose(second, "Hélène")
+    start = save_and_propose(third, "Karim")
     pulls = wait_for_pulls(github_emulator, 2)
     # After the proposal the session reads the package again from its last commit.
     third.wait_for("101 of 101 rows", start)
@@ -192,6 +195,10 @@ def test_two_sessions_propose_apart(served, browser, github_emulator, tmp_path):
     second_pull = titles[f"Update {CSV} (web session {second_folder.name})"]
     assert first_pull["head"]["ref"] == f"{BRANCH_PREFIX}{first_folder.name}"
     assert second_pull["head"]["ref"] == f"{BRANCH_PREFIX}{second_folder.name}"
+    # Without a login, each editor's name goes into the description of their pull request:
+    # the third tab took over the first session's copy.
+    assert "Proposed by Karim, from the web editor." in first_pull["body"]
+    assert "Proposed by Hélène, from the web editor." in second_pull["body"]
     [(before, after)] = changed_lines(github_emulator, first_pull)
     assert before.replace(b",mairie.saintmartinduriage.fr,", b",https://mairie.saintmartinduriage.fr,") == after
     [(before, after)] = changed_lines(github_emulator, second_pull)

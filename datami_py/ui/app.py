@@ -141,6 +141,10 @@ class DatamiApp(App[None]):
         """Return the title the proposal dialog offers for a proposal that changes ``files``."""
         return default_title(files, self.language)
 
+    def asks_proposer(self) -> bool:
+        """Whether proposing asks for the editor's name; the terminal app's commits already carry the user's git identity."""
+        return False
+
     def proposal_made(self, branch: str, local: bool) -> None:
         """Follow up a proposal that now exists on ``branch``.
 

@@ -152,3 +152,8 @@ KEY_PALETTE = message("ui.key.palette", "commands")
 PALETTE_PLACEHOLDER = message("ui.palette.placeholder", "Type the name of an action…")
 COMMAND_THEME = message("ui.command.theme", "Colours")
 COMMAND_THEME_HELP = message("ui.command.theme-help", "Choose the colours of the screen")
+PROPOSER_QUESTION = message(
+    "ui.propose.proposer",
+    "Your name, written in the proposal so that the reviewer knows who made it (Enter without a name to skip):",
+)
+PROPOSED_BY = message("ui.propose.proposed-by", "Proposed by {name}, from the web editor.")

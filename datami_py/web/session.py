@@ -55,6 +55,10 @@ class WebDatamiApp(DatamiApp):
         """Return the usual default title followed by the session, so that default titles and their branch names differ between sessions."""
         return self.tr(SESSION_TITLE, title=super().proposal_title(files), session=self.workspace.identifier)
 
+    def asks_proposer(self) -> bool:
+        """Ask for the editor's name: without a login, the commit's author is the server's git identity."""
+        return True
+
     def proposal_made(self, branch: str, local: bool) -> None:
         """Copy a local proposal's branch to the served repository, then go on as the terminal app does."""
         if local:

@@ -37,14 +37,18 @@ class ChoiceDialog(ModalScreen[str | None]):
 
 
 class TextDialog(ModalScreen[str | None]):
-    """Ask for one line of text; dismiss with it on Enter, or None on Escape."""
+    """Ask for one line of text; dismiss with it on Enter, or None on Escape.
+
+    Enter on an empty line does nothing, unless ``optional``: then it dismisses with "".
+    """
 
     BINDINGS = [Binding("escape", "dismiss(None)", strings.BUTTON_CANCEL)]
 
-    def __init__(self, question: str, value: str = "") -> None:
+    def __init__(self, question: str, value: str = "", *, optional: bool = False) -> None:
         super().__init__()
         self.question = question
         self.value = value
+        self.optional = optional
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -54,5 +58,5 @@ class TextDialog(ModalScreen[str | None]):
         yield Footer()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.value.strip():
+        if event.value.strip() or self.optional:
             self.dismiss(event.value.strip())

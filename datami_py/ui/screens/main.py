@@ -90,6 +90,8 @@ class MainScreen(Screen[None]):
         self.report_table: Table | None = None
         # Set to stop the geocoding worker after its current request; None before any.
         self._geocode_stop: threading.Event | None = None
+        # The name a browser editor gave with their last proposal, offered again.
+        self.proposer = ""
         views = self.settings.get("views") or {}
         self.default_view = "cards" if views.get("default") == "cards" else "table"
 
@@ -428,24 +430,36 @@ class MainScreen(Screen[None]):
             self.notify(self.app.tr(strings.REVIEW_EMPTY))
             return
 
+        def signed(title: str, name: str | None) -> None:
+            if name is None:
+                return  # Escape on the name: no proposal.
+            self.proposer = name
+            message = self.app.tr(strings.PROPOSED_BY, name=name) if name else None
+            self.notify(self.app.tr(strings.PROPOSE_WORKING))
+            if split:
+                self.propose_split(title, message)
+            else:
+                self.propose(title, message=message)
+
         def titled(title: str | None) -> None:
-            if title and split:
-                self.notify(self.app.tr(strings.PROPOSE_WORKING))
-                self.propose_split(title)
-            elif title:
-                self.notify(self.app.tr(strings.PROPOSE_WORKING))
-                self.propose(title)
+            if not title:
+                return
+            if not self.app.asks_proposer():
+                signed(title, "")
+                return
+            question = self.app.tr(strings.PROPOSER_QUESTION)
+            self.app.push_screen(TextDialog(question, self.proposer, optional=True), lambda name: signed(title, name))
 
         default = self.app.proposal_title([self.table.file or ""])
         self.app.push_screen(TextDialog(self.app.tr(strings.PROPOSE_TITLE), default), titled)
 
     @work(thread=True, exclusive=True, group="propose")
-    def propose(self, title: str, resolutions: dict | None = None) -> None:
+    def propose(self, title: str, resolutions: dict | None = None, message: str | None = None) -> None:
         """Turn the saved edits into a proposal: a pull request when the clone comes from GitHub
         and a token is found, else a local branch."""
         language = self.app.language
         try:
-            proposal = build_proposal(self.session, title, None, language)
+            proposal = build_proposal(self.session, title, message, language)
             target = self._github_target()
             if target is not None:
                 repository, token = target
@@ -462,20 +476,20 @@ class MainScreen(Screen[None]):
         except DatamiError as error:
             conflicts = getattr(error, "conflicts", None)
             if conflicts and resolutions is None:
-                self.app.call_from_thread(self._resolve_conflicts, title, conflicts)
+                self.app.call_from_thread(self._resolve_conflicts, title, conflicts, message)
                 return
             self.app.call_from_thread(self.notify, describe(error, language), severity="error", timeout=20)
             return
         self.app.call_from_thread(self._proposed, text, branch, target is None)
 
     @work(thread=True, exclusive=True, group="propose")
-    def propose_split(self, title: str) -> None:
+    def propose_split(self, title: str, message: str | None = None) -> None:
         """Make one proposal per kind of fix among the saved edits, each titled after ``title``."""
         language = self.app.language
         try:
             target = self._github_target()
             repository, token = target if target is not None else (None, None)
-            parts, _ = propose_split(self.session, build_proposal(self.session, title, None, language),
+            parts, _ = propose_split(self.session, build_proposal(self.session, title, message, language),
                                      repository=repository, token=token, api_url=api_url_from_environment(), title=title)
         except DatamiError as error:
             self.app.call_from_thread(self.notify, describe(error, language), severity="error", timeout=20)
@@ -561,12 +575,12 @@ class MainScreen(Screen[None]):
             return
         self.app.call_from_thread(self.open_fixes, fixes, True)
 
-    def _resolve_conflicts(self, title: str, conflicts: dict) -> None:
+    def _resolve_conflicts(self, title: str, conflicts: dict, message: str | None = None) -> None:
         """Show both values of each conflicting cell; propose again with the user's choices."""
 
         def chosen(resolutions: dict | None) -> None:
             if resolutions is not None:
-                self.propose(title, resolutions)
+                self.propose(title, resolutions, message)
 
         self.app.push_screen(ConflictScreen(conflicts), chosen)
 
