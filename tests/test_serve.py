@@ -191,6 +191,28 @@ async def test_local_proposal_reaches_served_repository(package, tmp_path, monke
     assert git(package, "status", "--porcelain") == ""
 
 
+async def test_taken_over_saved_edits_are_announced(package, tmp_path, monkeypatch):
+    from datami_py.web.session import WebDatamiApp
+    from tests.test_ui import wait_for_main
+
+    first = claim_workspace(tmp_path / "state", package)
+    csv = first.copy / CSV
+    csv.write_bytes(csv.read_bytes().replace(b",mairie.saintmartinduriage.fr,", b",https://mairie.saintmartinduriage.fr,", 1))
+    first.release()
+    workspace = claim_workspace(tmp_path / "state", package)
+    monkeypatch.setenv("DATAMI_JOURNAL_DIR", str(workspace.journal))
+
+    app = WebDatamiApp(workspace, "fr")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_main(app, pilot)
+
+        assert workspace.restored
+        assert [notice.message for notice in app._notifications] == [
+            "Cette page reprend une session précédente : ses modifications enregistrées ne sont pas encore "
+            "proposées. Appuyez sur r pour les voir."
+        ]
+
+
 # The command and its page
 
 def test_serve_help_warns_no_login(package):

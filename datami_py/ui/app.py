@@ -111,6 +111,11 @@ class DatamiApp(App[None]):
         self.push_screen(MainScreen(session, opened))
         if state is not None:
             self._offer_restore(state)
+        else:
+            self.opened_without_journal()
+
+    def opened_without_journal(self) -> None:
+        """Called once the table shows, when no unsaved edits were left to restore."""
 
     def _offer_restore(self, state: JournalState) -> None:
         """Ask whether to restore the edits a previous run left unsaved; never drop them silently."""

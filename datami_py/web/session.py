@@ -32,6 +32,10 @@ LOG_FILE = "session.log"
 
 SESSION_TITLE = message("serve.session-title", "{title} (web session {session})")
 SESSION_LABEL = message("serve.session-label", "web session {session}")
+TAKEN_OVER = message(
+    "serve.taken-over",
+    "This page continues an earlier session: its saved changes are not proposed yet. Press r to see them.",
+)
 BRANCH_PUBLISHED = message("serve.branch-published", "The branch {branch} is now in the served repository.")
 
 
@@ -54,6 +58,21 @@ class WebDatamiApp(DatamiApp):
     def proposal_title(self, files: list[str]) -> str:
         """Return the usual default title followed by the session, so that default titles and their branch names differ between sessions."""
         return self.tr(SESSION_TITLE, title=super().proposal_title(files), session=self.workspace.identifier)
+
+    def opened_without_journal(self) -> None:
+        """Say so when this tab took over a copy whose saved edits were never proposed.
+
+        Unsaved edits are offered by the restore question; saved ones are simply in the
+        files, and the editor must not propose them unknowingly.
+        """
+        if not self.workspace.restored or self.session is None:
+            return
+        try:
+            unproposed = not self.session.diff(self.resource_name).is_empty
+        except DatamiError:
+            return
+        if unproposed:
+            self.notify(self.tr(TAKEN_OVER), timeout=30)
 
     def asks_proposer(self) -> bool:
         """Ask for the editor's name: without a login, the commit's author is the server's git identity."""
