@@ -155,34 +155,32 @@ def test_broken_quoting_names_row_without_traceback(tmp_path):
     )
 
 
-def test_wrong_declared_encoding_explained(tmp_path):
+def declared_utf8(tmp_path: Path) -> Path:
+    """The B01 package (a cp1252 file) with its resource declared as utf-8."""
     folder = copy_case("B01", tmp_path)
     descriptor = json.loads((folder / "datapackage.json").read_text())
     descriptor["resources"][0]["encoding"] = "utf-8"
     (folder / "datapackage.json").write_text(json.dumps(descriptor))
+    return folder
 
-    result = run("--lang", "en", "validate", str(folder))
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Error: communes.csv: The file is declared as utf-8 but byte 45 (line 2 of the file, the header being "
+               "line 1) is not valid utf-8; it reads as Windows-1252 (cp1252, the encoding of Excel on Windows). Set "
+               "\"encoding\": \"cp1252\" for this resource in datapackage.json, or save the file as utf-8.\n"),
+        ("fr", "Erreur\u00a0: communes.csv\u00a0: Le fichier est déclaré en utf-8, mais l’octet 45 (ligne 2 du fichier, "
+               "l’en-tête étant la ligne 1) n’est pas du utf-8 valide ; il se lit en Windows-1252 (cp1252, l’encodage "
+               "d’Excel sous Windows). Indiquez \"encoding\": \"cp1252\" pour cette ressource dans datapackage.json, ou "
+               "enregistrez le fichier en utf-8.\n"),
+    ],
+)
+def test_wrong_declared_encoding_explained(tmp_path, language, expected):
+    result = run("--lang", language, "validate", str(declared_utf8(tmp_path)))
 
     assert result.exit_code == 2
-    assert "is not valid utf-8" in result.stderr
-    assert 'Set "encoding": "cp1252"' in result.stderr
-
-
-def test_wrong_declared_encoding_explained_in_french(tmp_path):
-    folder = copy_case("B01", tmp_path)
-    descriptor = json.loads((folder / "datapackage.json").read_text())
-    descriptor["resources"][0]["encoding"] = "utf-8"
-    (folder / "datapackage.json").write_text(json.dumps(descriptor))
-
-    result = run("--lang", "fr", "validate", str(folder))
-
-    assert result.exit_code == 2
-    assert result.stderr == (
-        "Erreur\u00a0: communes.csv\u00a0: Le fichier est déclaré en utf-8, mais l’octet 45 (ligne 2 du fichier, "
-        "l’en-tête étant la ligne 1) n’est pas du utf-8 valide ; il se lit en Windows-1252 (cp1252, l’encodage "
-        "d’Excel sous Windows). Indiquez \"encoding\": \"cp1252\" pour cette ressource dans datapackage.json, ou "
-        "enregistrez le fichier en utf-8.\n"
-    )
+    assert result.stderr == expected
 
 
 def test_every_command_has_help():
