@@ -15,6 +15,7 @@ from datami_py.errors import Finding, describe, describe_message
 from datami_py.table import Table
 from datami_py.table.query import fold
 from datami_py.ui import strings
+from datami_py.ui.cells import one_line
 from datami_py.validation import ValidationReport
 
 # Lines listed at most, so that a very large report stays quick to draw; the filter
@@ -124,8 +125,8 @@ class ProblemsScreen(ModalScreen[tuple[str, int | None, str | None] | None]):
         for problem in self.listed:
             location = problem.finding.location
             mark = Text("✖", style="bold red") if problem.is_error else Text("!", style="bold yellow")
-            table.add_row(mark, str(location.row or ""), _cut(location.key or "", KEY_WIDTH),
-                          _cut(location.field or "", FIELD_WIDTH), problem.message)
+            table.add_row(mark, str(location.row or ""), one_line(location.key or "", KEY_WIDTH),
+                          one_line(location.field or "", FIELD_WIDTH), problem.message)
         if len(matching) > len(self.listed):
             note = self.app.tr(strings.PROBLEMS_LIMITED, shown=len(self.listed), count=len(matching))
         else:
@@ -165,9 +166,3 @@ def _problems(report: ValidationReport, validated: Table, language: str) -> list
         row = validated.row_at(number) if number is not None and 1 <= number <= len(validated) else None
         problems.append(Problem(finding, row, language))
     return problems
-
-
-def _cut(text: str, width: int) -> str:
-    """Return ``text`` on one line, cut with an ellipsis to at most ``width`` characters."""
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from datami_py.table.diff import TableDiff
 from datami_py.ui import strings
+from datami_py.ui.cells import one_line
 
 
 # Column widths, in cells.
@@ -61,14 +62,14 @@ class ReviewScreen(ModalScreen[str | None]):
             table.add_column(label, width=max(width, len(label)))
         self.details: list[str] = []
         for change in self.diff.cells:
-            table.add_row(str(change.row), _cut(change.key or "", KEY_WIDTH), _cut(change.field, FIELD_WIDTH),
-                          _cut(change.old or "", VALUE_WIDTH), _cut(change.new or "", VALUE_WIDTH))
+            table.add_row(str(change.row), one_line(change.key or "", KEY_WIDTH), one_line(change.field, FIELD_WIDTH),
+                          one_line(change.old or "", VALUE_WIDTH), one_line(change.new or "", VALUE_WIDTH))
             self.details.append(self.app.tr(strings.REVIEW_DETAIL, field=change.field, old=change.old or "", new=change.new or ""))
         for added in self.diff.added:
-            table.add_row(str(added["row"]), _cut(added["key"] or "", KEY_WIDTH), self.app.tr(strings.REVIEW_ADDED), "", "")
+            table.add_row(str(added["row"]), one_line(added["key"] or "", KEY_WIDTH), self.app.tr(strings.REVIEW_ADDED), "", "")
             self.details.append(f"{added['key'] or ''} {self.app.tr(strings.REVIEW_ADDED)}")
         for deleted in self.diff.deleted:
-            table.add_row(str(deleted["row"]), _cut(deleted["key"] or "", KEY_WIDTH), self.app.tr(strings.REVIEW_DELETED), "", "")
+            table.add_row(str(deleted["row"]), one_line(deleted["key"] or "", KEY_WIDTH), self.app.tr(strings.REVIEW_DELETED), "", "")
             self.details.append(f"{deleted['key'] or ''} {self.app.tr(strings.REVIEW_DELETED)}")
         table.focus()
         self._detail(0)
@@ -79,9 +80,3 @@ class ReviewScreen(ModalScreen[str | None]):
     def _detail(self, index: int) -> None:
         if 0 <= index < len(self.details):
             self.query_one("#change-detail", Static).update(Text(self.details[index]))
-
-
-def _cut(text: str, width: int) -> str:
-    """Return ``text`` on one line, cut with an ellipsis to at most ``width`` characters."""
-    text = " ".join(text.split()) if text.strip() else text
-    return text if len(text) <= width else text[: width - 1] + "…"
