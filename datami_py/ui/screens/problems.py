@@ -115,7 +115,8 @@ class ProblemsScreen(ModalScreen[tuple[str, int | None, str | None] | None]):
 
     def _show(self, text: str) -> None:
         """List the problems whose text contains ``text`` (case and accents ignored)."""
-        # NOTE: the first filter words every finding: 0.7 s for 60,000 findings on 2 cores.
+        # NOTE: the first filter words every finding: 0.8 s for 60,000 findings on 2 cores
+        # (benchmarks/bench_problems.py).
         folded = fold(text.strip())
         matching = [problem for problem in self.problems if folded in problem.folded] if folded else self.problems
         self.listed = matching[:LISTED_LIMIT]
