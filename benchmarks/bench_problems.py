@@ -1,7 +1,7 @@
 """Time the validation panel of the terminal editor on a large report.
 
 The panel words a finding only when it is listed (at most 2,000) or filtered, so opening
-stays quick whatever the number of findings; the first filter words them all once.
+stays quick whatever the number of findings. The first filter words them all once.
 
     /work/venv/bin/python benchmarks/bench_problems.py [--findings 60000]
 """

@@ -134,7 +134,7 @@ def _split_arguments(arguments: tuple[str, ...], list_kinds: bool) -> tuple[Path
 
 
 def _print_kinds(counts: dict[str, int], language: str, unchecked_links: int) -> None:
-    """Print each kind with its count; the links count says how many links could not be checked, so that 0 is not read as "none broken"."""
+    """Print each kind with its count; the links count gives how many links could not be checked, so that 0 is not read as "none broken"."""
     for kind in KINDS + REVIEWED_KINDS:
         description = render(DESCRIPTIONS[kind], language)
         if kind == "links" and unchecked_links:

@@ -210,7 +210,7 @@ def apply_chosen_fixes(editor: CellEditor, shown: Sequence[Fix], chosen: Iterabl
 
 
 def _is_stale(table: Table, row: int, name: str, before: str | None) -> bool:
-    """True when ``row`` was deleted, or its cell no longer holds ``before``, since the fix was found."""
+    """True when ``row`` was deleted, or its cell no longer contains ``before``, since the fix was found."""
     return not table.has_row(row) or table.cell(row, name) != before
 
 

@@ -449,7 +449,7 @@ class LinkChecker:
         longer = link.with_longer_ref()
         tries = 1
         # As GitHub does, a ref that does not exist may be the start of a branch name with
-        # slashes; each longer reading costs one call, so a few are tried at most.
+        # slashes. Each longer reading costs one call, so at most MAX_LONGER_REFS are tried.
         while _ref_not_found(result) and longer is not None and tries <= MAX_LONGER_REFS:
             longer_result = self.trees.tree(longer.owner, longer.repo, longer.ref)
             if not _ref_not_found(longer_result):

@@ -24,6 +24,11 @@ MAX_COLUMN_WIDTH = 40
 WIDTH_SAMPLE_ROWS = 1000
 
 
+def one_line(text: str) -> str:
+    """Return ``text`` with each line break (CRLF, LF or CR) shown as "⏎"."""
+    return text.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
+
+
 @dataclass
 class TableView:
     """The current selection of rows of one table and the settings that produced it."""
@@ -110,7 +115,7 @@ class TableView:
         text = self.table.cell(row, name)
         if text is None:
             return ""
-        return text.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
+        return one_line(text)
 
     def tag_labels(self, row: int, name: str) -> list[tuple[str, str, str | None]]:
         """Return the (code, label, colour) of each code in a tag cell, or [] for other fields."""

@@ -83,7 +83,7 @@ class BanServer:
         self.addresses: list[Address] = []
         self.requests: list[Request] = []
         self.delay = 2.0
-        # Seconds every request waits before its answer, to let a test act meanwhile.
+        # Seconds every request waits before its response, so that a test can act meanwhile.
         self.pause = 0.0
         self.fail_next = 0
         self._lock = threading.Lock()

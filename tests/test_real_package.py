@@ -92,7 +92,7 @@ def test_domain_does_not_import_textual():
     assert completed.stdout.strip() == "False"
 
 
-def test_snapshot_keeps_the_rows_and_cells_it_was_taken_with(package):
+def test_snapshot_ignores_later_edits(package):
     table = Session.open(package).open_table().table
     count = len(table)
     first, last = table.row_at(1), table.row_at(count)

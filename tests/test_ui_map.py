@@ -247,7 +247,7 @@ async def test_charts_show_chart_data(package, language):
                 assert f"{label} {count} (" in drawn
             title = str(charts_view.query_one("#chart-title", Static).render())
             assert chart["title"]["fr"] in title
-            # Rows with several codes count in each: the note says so when the counts add up to more.
+            # Rows with several codes count in each: the note states it when the counts add up to more.
             note = str(charts_view.query_one("#chart-note", Static).render())
             codes = sum(count for _label, count in expected)
             several = {"fr": f"les nombres font {codes} en tout", "en": f"the counts add up to {codes}"}[language]

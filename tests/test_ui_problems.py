@@ -9,6 +9,7 @@ from datami_py.ui.screens.fixes import FixesScreen
 from datami_py.ui.screens.main import MainScreen
 from datami_py.ui.screens.problems import ProblemsScreen
 from datami_py.ui.screens.row_editor import RowEditorScreen
+from tests.helpers import copy_case
 from tests.test_ui import SIZE, wait_for_main
 
 
@@ -79,3 +80,18 @@ async def test_row_deleted_since_the_validation_is_not_opened(package):
 
         assert isinstance(app.screen, MainScreen)
         assert [notice.message for notice in app._notifications][-1] == "That row was deleted since the validation."
+
+
+async def test_valid_table_panel_ignores_slash(tmp_path):
+    folder = copy_case("B03", tmp_path)
+    app = DatamiApp(folder, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_main(app, pilot)
+
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.pause()
+
+        assert isinstance(app.screen, ProblemsScreen)
+        assert str(app.screen.query_one("#problems-summary", Static).render()) == "No error and no warning: the table is valid."

@@ -37,8 +37,8 @@ UTF16_NOT_SUPPORTED = message(
     "The file is encoded in UTF-16, which this tool does not edit. Save it as UTF-8 (\"CSV UTF-8\" in Excel) and open it again.",
 )
 
-# How messages name an encoding: cp1252 is what Excel on Windows writes, known to users by
-# that name rather than by the codec's.
+# Names of encodings in messages. cp1252 is what Excel on Windows writes, and users know it
+# by that name rather than by the codec's.
 CP1252_NAME = message("csv.encoding-name.cp1252", "Windows-1252 (cp1252, the encoding of Excel on Windows)")
 DISPLAY_NAMES: dict[str, str | Phrase] = {
     "cp1252": Phrase(CP1252_NAME),

@@ -267,8 +267,8 @@ class _Api:
 
     def __init__(self, repository: str, api_url: str, secret: Secret, retry_delays: Sequence[float],
                  sleep: Callable[[float], None], *, unavailable: str = UNAVAILABLE) -> None:
-        """``unavailable`` is the message raised when every try failed: by default it tells
-        the user to run the proposal again."""
+        """``unavailable`` is the message raised when every try failed. The default one advises
+        running the proposal again."""
         self.unavailable = unavailable
         self.repository = repository
         self.api_url = api_url
@@ -313,7 +313,7 @@ class _Api:
 
             if attempt < attempts:
                 delay = self.retry_delays[attempt - 1]
-                # INFO, not WARNING: the CLI shows warnings, and the final error says it all.
+                # INFO, not WARNING: the CLI prints warnings, and the final error already reports the failure.
                 logger.info("GitHub call failed while %s (%s); try %d of %d in %.1f s",
                             self._word(step), self._word(detail) if isinstance(detail, Phrase) else detail,
                             attempt + 1, attempts, delay)

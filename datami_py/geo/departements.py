@@ -39,7 +39,7 @@ NEAREST_MAX_DEGREES = 0.05
 # GEOS geometries must not be used by two threads at once: a prepared geometry builds its
 # point index on first use, and concurrent validations crashed the process with heap
 # corruption. The validation and map workers share the cached outlines, so every use of
-# them holds this lock; callers that need their own get copies from departement_outlines.
+# them holds this lock. Callers that need their own get copies from departement_outlines.
 OUTLINES_LOCK = threading.RLock()
 
 

@@ -148,7 +148,7 @@ class Table:
             return False
         if self.is_added(row):
             return row in self._overlay.added
-        return 0 <= row
+        return row >= 0
 
     def is_deleted(self, row: int) -> bool:
         """True when ``row`` is deleted in the current edits."""
@@ -256,7 +256,7 @@ class Table:
         """Return a copy of the table as it is now, for reading in another thread.
 
         The document, schema and header binding are shared, since they are never changed
-        in place; the edits are copied, so later edits to this table do not reach the copy
+        in place. The edits are copied, so later edits to this table do not reach the copy
         and reading the copy never races with them. The cost grows with the number of
         edits, not of rows. The copy has no undo history.
         """

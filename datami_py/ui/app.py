@@ -147,7 +147,7 @@ class DatamiApp(App[None]):
         return default_title(files, self.language)
 
     def asks_proposer(self) -> bool:
-        """Whether proposing asks for the editor's name; the terminal app's commits already carry the user's git identity."""
+        """Tell whether proposing prompts for the editor's name (no: the terminal's commits carry the user's git identity)."""
         return False
 
     def proposal_made(self, branch: str, local: bool) -> None:

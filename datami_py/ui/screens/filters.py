@@ -33,7 +33,7 @@ class FiltersScreen(ModalScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        # Space and Enter tick values of the first filter at once, as the hint says.
+        # Space and Enter tick values of the first filter at once, as the hint states.
         lists = self.query(SelectionList)
         if lists:
             lists.first().focus()

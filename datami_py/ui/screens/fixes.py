@@ -16,9 +16,10 @@ from textual.widgets.selection_list import Selection
 from datami_py.fixes import KINDS, Fix
 from datami_py.table import Table
 from datami_py.ui import strings
+from datami_py.views import one_line
 
-# Long cells are cut in the preview so that each change stays on one line; the cut keeps
-# this many characters before the first change, so that the change itself shows.
+# Long cells are cut in the preview so that each change stays on one line. The cut keeps
+# PREVIEW_CONTEXT characters before the first change, so that the change itself shows.
 PREVIEW_LENGTH = 40
 PREVIEW_CONTEXT = 15
 
@@ -160,7 +161,7 @@ def marked(text: str, other: str) -> Text:
 
 def _visible(text: str) -> str:
     """Return ``text`` on one line, with its outer spaces as "·"."""
-    flat = text.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
+    flat = one_line(text)
     stripped = flat.strip(" ")
     if not stripped:
         return "·" * len(flat)

@@ -73,7 +73,7 @@ class MainScreen(Screen[None]):
         Binding("a", "add", strings.KEY_ADD, show=False),
         Binding("d", "duplicate", strings.KEY_DUPLICATE, show=False),
         Binding("delete", "delete", strings.KEY_DELETE, show=False),
-        # Not in the footer: the status line says "v" beside the counts.
+        # Not in the footer: the status line names "v" beside the counts.
         Binding("v", "problems", strings.KEY_PROBLEMS, show=False),
         Binding("G", "geocode", geocode_review.KEY_GEOCODE, show=False),
     ]
@@ -88,7 +88,8 @@ class MainScreen(Screen[None]):
         self.report: ValidationReport | None = None
         # The snapshot the report was made from: its row numbers are those of this table.
         self.report_table: Table | None = None
-        # Set to stop the geocoding worker after its current request; None before any.
+        # Set to stop the geocoding worker after its current request, and set by the worker
+        # when it ends: a set event means no geocoding runs. None before the first one.
         self._geocode_stop: threading.Event | None = None
         # The name a browser editor gave with their last proposal, offered again.
         self.proposer = ""
@@ -164,7 +165,7 @@ class MainScreen(Screen[None]):
             if isinstance(self.focused, CardTile):
                 return self.focused.row
             selected = self.cards.selected_row
-            return selected if selected is not None and self.table.has_row(selected) and selected in self.view.rows else None
+            return selected if selected in self.view.rows else None
         if self.current_view == "map":
             return self.query_one(TerminalMap).selected
         return self.rows_table.current_row
@@ -402,23 +403,22 @@ class MainScreen(Screen[None]):
 
         Outside git, or for a file too large to read again at once, only the unsaved edits.
         """
-        name = self.opened.resource.name
-        if self.opened.resource.file.stat().st_size > REVIEW_COMMITTED_LIMIT:
-            return self.session.diff_unsaved(name)
-        try:
-            return self.session.diff(name)
-        except DatamiError:
-            return self.session.diff_unsaved(name)
+        committed = self._changes_since_commit()
+        return committed if committed is not None else self.session.diff_unsaved(self.opened.resource.name)
 
     def _nothing_to_propose(self) -> bool:
-        """True when the data file is known to be the same as its last commit; False when it differs or cannot be compared cheaply."""
-        name = self.opened.resource.name
+        """Tell whether the data file is known to equal its last commit (False when it cannot be compared cheaply)."""
+        committed = self._changes_since_commit()
+        return committed is not None and committed.is_empty
+
+    def _changes_since_commit(self) -> TableDiff | None:
+        """Return the changes since the last commit, or None outside git or above :data:`REVIEW_COMMITTED_LIMIT`."""
         if self.opened.resource.file.stat().st_size > REVIEW_COMMITTED_LIMIT:
-            return False
+            return None
         try:
-            return self.session.diff(name).is_empty
+            return self.session.diff(self.opened.resource.name)
         except DatamiError:
-            return False
+            return None
 
     # Proposing
 
@@ -522,8 +522,8 @@ class MainScreen(Screen[None]):
         def closed(choice: tuple[str, int | None, str | None] | None) -> None:
             if choice is None:
                 return
-            what, row, field = choice
-            if what == "fixes":
+            action, row, field = choice
+            if action == "fixes":
                 self.open_fixes()
             elif row is not None and self.table.has_row(row):
                 self.edit_row(row, field)

@@ -15,7 +15,7 @@ from datami_py.errors import Finding, describe, describe_message
 from datami_py.table import Table
 from datami_py.table.query import fold
 from datami_py.ui import strings
-from datami_py.ui.cells import one_line
+from datami_py.ui.cells import cell_line
 from datami_py.validation import ValidationReport
 
 # Lines listed at most, so that a very large report stays quick to draw; the filter
@@ -126,8 +126,8 @@ class ProblemsScreen(ModalScreen[tuple[str, int | None, str | None] | None]):
         for problem in self.listed:
             location = problem.finding.location
             mark = Text("✖", style="bold red") if problem.is_error else Text("!", style="bold yellow")
-            table.add_row(mark, str(location.row or ""), one_line(location.key or "", KEY_WIDTH),
-                          one_line(location.field or "", FIELD_WIDTH), problem.message)
+            table.add_row(mark, str(location.row or ""), cell_line(location.key or "", KEY_WIDTH),
+                          cell_line(location.field or "", FIELD_WIDTH), problem.message)
         if len(matching) > len(self.listed):
             note = self.app.tr(strings.PROBLEMS_LIMITED, shown=len(self.listed), count=len(matching))
         else:
@@ -156,7 +156,9 @@ class ProblemsScreen(ModalScreen[tuple[str, int | None, str | None] | None]):
             self.dismiss(("edit", problem.row, problem.finding.location.field))
 
     def action_focus_filter(self) -> None:
-        self.query_one("#problems-filter", Input).focus()
+        # A valid table has no list and no filter.
+        if self.problems:
+            self.query_one("#problems-filter", Input).focus()
 
 
 def _problems(report: ValidationReport, validated: Table, language: str) -> list[Problem]:

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from datami_py.table.diff import TableDiff
 from datami_py.ui import strings
-from datami_py.ui.cells import one_line
+from datami_py.ui.cells import cell_line
 
 
 # Column widths, in cells.
@@ -39,6 +39,8 @@ class ReviewScreen(ModalScreen[str | None]):
         super().__init__()
         self.diff = diff
         self.summary = summary
+        # The whole text of each line of the table, shown under it when highlighted.
+        self.details: list[str] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog review"):
@@ -60,17 +62,15 @@ class ReviewScreen(ModalScreen[str | None]):
         # under the table shows the highlighted change whole.
         for label, width in ((row, 6), (key, KEY_WIDTH), (field, FIELD_WIDTH), (before, VALUE_WIDTH), (after, VALUE_WIDTH)):
             table.add_column(label, width=max(width, len(label)))
-        self.details: list[str] = []
         for change in self.diff.cells:
-            table.add_row(str(change.row), one_line(change.key or "", KEY_WIDTH), one_line(change.field, FIELD_WIDTH),
-                          one_line(change.old or "", VALUE_WIDTH), one_line(change.new or "", VALUE_WIDTH))
+            table.add_row(str(change.row), cell_line(change.key or "", KEY_WIDTH), cell_line(change.field, FIELD_WIDTH),
+                          cell_line(change.old or "", VALUE_WIDTH), cell_line(change.new or "", VALUE_WIDTH))
             self.details.append(self.app.tr(strings.REVIEW_DETAIL, field=change.field, old=change.old or "", new=change.new or ""))
-        for added in self.diff.added:
-            table.add_row(str(added["row"]), one_line(added["key"] or "", KEY_WIDTH), self.app.tr(strings.REVIEW_ADDED), "", "")
-            self.details.append(f"{added['key'] or ''} {self.app.tr(strings.REVIEW_ADDED)}")
-        for deleted in self.diff.deleted:
-            table.add_row(str(deleted["row"]), one_line(deleted["key"] or "", KEY_WIDTH), self.app.tr(strings.REVIEW_DELETED), "", "")
-            self.details.append(f"{deleted['key'] or ''} {self.app.tr(strings.REVIEW_DELETED)}")
+        for rows, code in ((self.diff.added, strings.REVIEW_ADDED), (self.diff.deleted, strings.REVIEW_DELETED)):
+            label = self.app.tr(code)
+            for item in rows:
+                table.add_row(str(item["row"]), cell_line(item["key"] or "", KEY_WIDTH), label, "", "")
+                self.details.append(f"{item['key'] or ''} {label}")
         table.focus()
         self._detail(0)
 

@@ -36,7 +36,7 @@ class RowEditorScreen(ModalScreen[dict[str, str] | None]):
     """Edit the fields of one row (``row`` None: a new row). Dismisses with the changed values, or None."""
 
     BINDINGS = [
-        # Priority: a field never keeps Escape for itself, so one press always asks to close.
+        # Priority, so that no field keeps Escape for itself: one press always reaches the form.
         Binding("escape", "cancel", strings.BUTTON_CANCEL, priority=True),
         Binding("ctrl+s", "apply", strings.BUTTON_APPLY),
     ]
@@ -132,10 +132,13 @@ class RowEditorScreen(ModalScreen[dict[str, str] | None]):
 
     def changed_values(self) -> dict[str, str]:
         """Return the fields whose value differs from the row's (every field for a new row)."""
-        values = self.values()
         if self.row is None:
-            return values
-        return {name: text for name, text in values.items() if text != self.initial[name]}
+            return self.values()
+        return self._typed()
+
+    def _typed(self) -> dict[str, str]:
+        """Return the fields whose value differs from the one the form opened with."""
+        return {name: text for name, text in self.values().items() if text != self.initial[name]}
 
     def _check(self, index: int, name: str) -> bool:
         """Show the problems of one field under it; return True when it has no error.
@@ -176,7 +179,7 @@ class RowEditorScreen(ModalScreen[dict[str, str] | None]):
 
     def action_cancel(self) -> None:
         """Close without applying; when something was typed, ask first, so that no typing is lost by one key."""
-        typed = [name for name, text in self.values().items() if text != self.initial[name]]
+        typed = list(self._typed())
         if not typed:
             self.dismiss(None)
             return
